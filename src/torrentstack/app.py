@@ -1,0 +1,116 @@
+"""Composition root: build the enabled services from settings, wire their seams, run them.
+
+Nothing imports this module but the command line. Each service gets its own listener with
+`/healthz`; the services' own routes are mounted here as their issues land.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Sequence
+
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from torrentstack import __version__
+from torrentstack.config import SERVICES, ListenerSettings, Settings
+from torrentstack.db import migrate
+from torrentstack.db.engine import create_engine
+from torrentstack.errors import ConfigError
+from torrentstack.server import Listener, serve
+
+logger = logging.getLogger(__name__)
+
+
+def selected_services(settings: Settings, names: Sequence[str] = ()) -> list[str]:
+    """Return the services to start: those named, or else every enabled one."""
+    unknown = [name for name in names if name not in SERVICES]
+    if unknown:
+        raise ConfigError(
+            f"unknown service {unknown[0]!r} (choose from {', '.join(SERVICES)})", key=unknown[0]
+        )
+    if names:
+        return list(dict.fromkeys(names))
+    chosen = [name for name in SERVICES if _listener_settings(settings, name).enabled]
+    if not chosen:
+        raise ConfigError("every service is disabled: enable one or name it on the command line")
+    return chosen
+
+
+def _listener_settings(settings: Settings, name: str) -> ListenerSettings:
+    section = getattr(settings, name)
+    assert isinstance(section, ListenerSettings)  # noqa: S101 - SERVICES names listener sections
+    return section
+
+
+def health_app(service: str, engine: AsyncEngine) -> Starlette:
+    """Return the ASGI app of a service listener: `/healthz` reports the service and database."""
+
+    async def healthz(_request: Request) -> JSONResponse:
+        database = "ok"
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except (SQLAlchemyError, OSError):
+            logger.warning("health check: database unavailable", exc_info=True)
+            database = "unavailable"
+        body = {
+            "status": "ok" if database == "ok" else "degraded",
+            "service": service,
+            "version": __version__,
+            "database": database,
+        }
+        return JSONResponse(body, status_code=200 if database == "ok" else 503)
+
+    return Starlette(routes=[Route("/healthz", healthz, methods=["GET", "HEAD"])])
+
+
+async def run(
+    settings: Settings,
+    services: Sequence[str] = (),
+    *,
+    stop: asyncio.Event | None = None,
+    ready: asyncio.Event | None = None,
+) -> None:
+    """Start the chosen services; return after `stop` is set or SIGINT/SIGTERM arrives."""
+    names = selected_services(settings, services)
+    data_dir = settings.data_dir()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(settings.database, data_dir)
+    stop = stop if stop is not None else asyncio.Event()
+    loop = asyncio.get_running_loop()
+    handled = []
+    try:
+        await migrate.upgrade(engine)
+        listeners = [
+            Listener(
+                name=name,
+                host=_listener_settings(settings, name).host,
+                port=_listener_settings(settings, name).port,
+                app=health_app(name, engine),
+                access_log=settings.log.access_log,
+            )
+            for name in names
+        ]
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, stop.set)
+                handled.append(sig)
+            except (NotImplementedError, RuntimeError):  # not the main thread, or no signals
+                pass
+        logger.info(
+            "torrentstack %s starting: %s (data in %s)", __version__, ", ".join(names), data_dir
+        )
+        await serve(listeners, stop, ready)
+        logger.info("torrentstack stopped")
+    finally:
+        for sig in handled:
+            loop.remove_signal_handler(sig)
+        await engine.dispose()

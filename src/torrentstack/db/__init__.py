@@ -1,0 +1,1 @@
+"""Database infrastructure: engine factory, declarative base, Alembic migrations."""

@@ -1,0 +1,76 @@
+"""Run Alembic migrations on an engine: one linear history, applied by `db upgrade` and `serve`."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from torrentstack.errors import DatabaseError
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+def alembic_config() -> Config:
+    """Return an Alembic config pointing at the packaged migrations (no alembic.ini needed)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def heads() -> tuple[str, ...]:
+    """Return the head revisions of the migration history (exactly one when it is linear)."""
+    return tuple(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+async def upgrade(engine: AsyncEngine, revision: str = "head") -> str | None:
+    """Migrate the database up to `revision`; return the revision it is at afterwards."""
+    return await _run(engine, "upgrade", revision)
+
+
+async def downgrade(engine: AsyncEngine, revision: str = "base") -> str | None:
+    """Migrate the database down to `revision`; return the revision it is at afterwards."""
+    return await _run(engine, "downgrade", revision)
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    """Return the revision the database is at (None for an empty database)."""
+    try:
+        async with engine.connect() as conn:
+            return await conn.run_sync(_current)
+    except (SQLAlchemyError, OSError) as exc:
+        raise DatabaseError(f"cannot read the schema revision: {exc}") from exc
+
+
+def _current(conn: Connection) -> str | None:
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+async def _run(engine: AsyncEngine, direction: str, revision: str) -> str | None:
+    config = alembic_config()
+
+    def apply(conn: Connection) -> str | None:
+        config.attributes["connection"] = conn
+        if direction == "upgrade":
+            command.upgrade(config, revision)
+        else:
+            command.downgrade(config, revision)
+        return _current(conn)
+
+    try:
+        async with engine.begin() as conn:
+            reached = await conn.run_sync(apply)
+    except (SQLAlchemyError, OSError, CommandError) as exc:
+        raise DatabaseError(f"database migration failed: {exc}") from exc
+    logger.info("database schema at revision %s", reached or "base")
+    return reached

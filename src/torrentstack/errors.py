@@ -1,0 +1,42 @@
+"""The root of torrentstack's errors; each package keeps its own small family.
+
+Hierarchy::
+
+    TorrentstackError
+    ├── ConfigError                  config.py: a bad key or value, with the key and the file
+    ├── DatabaseError                db/: the database could not be reached or migrated
+    ├── ListenError                  server.py: a listener's address could not be bound
+    ├── CreateError                  bittorrent/create.py: content or options a torrent cannot hold
+    ├── TorrentFileError             torrent_cli.py: a .torrent file could not be read or written
+    └── FormatError                  bittorrent/: bytes that are not what they claim to be
+        ├── BencodeError             bittorrent/bencode.py: with the byte offset
+        ├── MetainfoError            bittorrent/metainfo.py: with the field
+        ├── MagnetError              bittorrent/magnet.py
+        └── InfoHashError            bittorrent/infohash.py
+
+Every class keeps the offending value as an attribute, so callers can render it in their own
+protocol's format (a bencoded failure reason, a qBittorrent plain-text body, a JSON error).
+"""
+
+from __future__ import annotations
+
+
+class TorrentstackError(Exception):
+    """Root of every error torrentstack raises on purpose."""
+
+
+class ConfigError(TorrentstackError):
+    """A setting is unknown or has a bad value; `key` and `source` say which and where."""
+
+    def __init__(self, message: str, *, key: str | None = None, source: str | None = None) -> None:
+        self.key = key
+        self.source = source
+        super().__init__(message)
+
+
+class DatabaseError(TorrentstackError):
+    """The database could not be reached, opened or migrated."""
+
+
+class FormatError(TorrentstackError):
+    """Input bytes or text are not a valid BitTorrent format; subclasses say which."""

@@ -1,0 +1,135 @@
+"""Serve ASGI apps on pre-bound sockets in the one event loop, with readiness and clean stop.
+
+Signals are handled by the caller (one stop event for all listeners), not by uvicorn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import uvicorn
+from starlette.types import ASGIApp
+
+from torrentstack.errors import TorrentstackError
+
+logger = logging.getLogger(__name__)
+
+
+class ListenError(TorrentstackError):
+    """A listener could not bind its address (in use, no permission, unknown host)."""
+
+    def __init__(self, name: str, host: str, port: int, reason: str | None) -> None:
+        self.name, self.host, self.port = name, host, port
+        super().__init__(f"{name}: cannot listen on {host}:{port}: {reason or 'unknown error'}")
+
+
+@dataclass(slots=True)
+class Listener:
+    """One HTTP listener: a name for the logs, an address and the app it serves."""
+
+    name: str
+    host: str
+    port: int
+    app: ASGIApp
+    access_log: bool = False
+    bound_port: int | None = field(default=None, init=False)
+
+
+def bind_tcp(host: str, port: int) -> socket.socket:
+    """Bind and listen on host:port (IPv6 when the host has a colon); port 0 picks one."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        sock.bind((host, port))
+        sock.listen(2048)
+        sock.setblocking(False)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that leaves signals to its owner and reports when it accepts."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.ready = asyncio.Event()
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        self.ready.set()
+
+
+def _uvicorn_config(listener: Listener) -> uvicorn.Config:
+    return uvicorn.Config(
+        listener.app,
+        log_config=None,
+        access_log=listener.access_log,
+        lifespan="on",
+        proxy_headers=False,  # X-Forwarded-For is trusted only where a service is told to
+        server_header=False,
+        timeout_graceful_shutdown=5,
+    )
+
+
+async def serve(
+    listeners: Sequence[Listener],
+    stop: asyncio.Event,
+    ready: asyncio.Event | None = None,
+) -> None:
+    """Serve every listener until `stop` is set; set `ready` once all of them accept."""
+    sockets: list[socket.socket] = []
+    for listener in listeners:
+        try:
+            sock = bind_tcp(listener.host, listener.port)
+        except OSError as exc:
+            for sock in sockets:
+                sock.close()
+            raise ListenError(listener.name, listener.host, listener.port, exc.strerror) from exc
+        sockets.append(sock)
+        listener.bound_port = sock.getsockname()[1]
+    servers = [_Server(_uvicorn_config(listener)) for listener in listeners]
+    async with asyncio.TaskGroup() as group:
+        for server, sock, listener in zip(servers, sockets, listeners, strict=True):
+            group.create_task(server.serve(sockets=[sock]), name=f"serve-{listener.name}")
+        stopping = group.create_task(stop.wait())
+        all_ready = group.create_task(_wait_all(servers))
+        await asyncio.wait({stopping, all_ready}, return_when=asyncio.FIRST_COMPLETED)
+        if all_ready.done():
+            for listener in listeners:
+                logger.info(
+                    "%s listening on http://%s:%d",
+                    listener.name,
+                    _url_host(listener.host),
+                    listener.bound_port,
+                )
+            if ready is not None:
+                ready.set()
+        await stopping
+        all_ready.cancel()
+        for server in servers:
+            server.should_exit = True
+    for sock in sockets:
+        sock.close()
+
+
+async def _wait_all(servers: Sequence[_Server]) -> None:
+    for server in servers:
+        await server.ready.wait()
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

@@ -1,0 +1,90 @@
+"""`torrentstack serve` as a real process: listens, answers /healthz, stops cleanly on signals."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+
+import httpx
+import pytest
+
+from torrentstack.config import SERVICES
+
+pytestmark = pytest.mark.slow
+
+LISTENING = re.compile(r"(\w+) listening on http://127\.0\.0\.1:(\d+)")
+
+
+def start(tmp_path, *args: str) -> tuple[subprocess.Popen[str], dict[str, int], list[str]]:
+    env = dict(os.environ)
+    env["TORRENTSTACK_PATHS__DATA_DIR"] = str(tmp_path / "data")
+    for name in SERVICES:
+        env[f"TORRENTSTACK_{name.upper()}__HOST"] = "127.0.0.1"
+        env[f"TORRENTSTACK_{name.upper()}__PORT"] = "0"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "torrentstack", "serve", *args],
+        env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    ports: dict[str, int] = {}
+    lines: list[str] = []
+    expected = len(args) or len(SERVICES)
+    done = threading.Event()
+
+    def read() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            lines.append(line)
+            match = LISTENING.search(line)
+            if match:
+                ports[match.group(1)] = int(match.group(2))
+                if len(ports) == expected:
+                    done.set()
+        done.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    if not done.wait(60) or len(ports) != expected:
+        proc.kill()
+        raise AssertionError("serve did not become ready:\n" + "".join(lines))
+    return proc, ports, lines
+
+
+def stop(proc: subprocess.Popen[str]) -> None:
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait(timeout=30)
+    assert proc.stderr is not None
+    proc.stderr.close()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_serve_answers_healthz_and_stops_on_signal(tmp_path, sig):
+    proc, ports, lines = start(tmp_path)
+    try:
+        assert set(ports) == set(SERVICES)
+        for name, port in ports.items():
+            response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
+            assert response.status_code == 200
+            assert response.json()["service"] == name
+        proc.send_signal(sig)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        stop(proc)
+    assert (tmp_path / "data" / "torrentstack.db").exists()
+    assert "Traceback" not in "".join(lines)
+
+
+def test_serve_one_service(tmp_path):
+    proc, ports, _ = start(tmp_path, "tracker")
+    try:
+        assert list(ports) == ["tracker"]
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        stop(proc)

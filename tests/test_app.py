@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from torrentstack import __version__, app
+from torrentstack.config import SERVICES, Settings
+from torrentstack.db import migrate
+from torrentstack.db.engine import create_engine
+from torrentstack.errors import ConfigError
+from torrentstack.server import ListenError, bind_tcp
+
+
+def loopback_settings(database_settings, tmp_path, **overrides) -> Settings:
+    tree = {name: {"host": "127.0.0.1", "port": 0} for name in SERVICES}
+    for name, value in overrides.items():
+        tree[name].update(value)
+    return Settings.model_validate(
+        {
+            "paths": {"data_dir": str(tmp_path / "data")},
+            "database": database_settings.model_dump(),
+            **tree,
+        }
+    )
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings, services=()) -> AsyncIterator[list]:
+    stop, ready = asyncio.Event(), asyncio.Event()
+    listeners: list = []
+    original = app.serve
+
+    async def capture(found, stop_event, ready_event):
+        listeners.extend(found)
+        await original(found, stop_event, ready_event)
+
+    app.serve = capture  # type: ignore[assignment]
+    try:
+        task = asyncio.create_task(app.run(settings, services, stop=stop, ready=ready))
+        waiter = asyncio.create_task(ready.wait())
+        done, _ = await asyncio.wait({task, waiter}, timeout=30, return_when="FIRST_COMPLETED")
+        if task in done:
+            waiter.cancel()
+            task.result()  # raises what went wrong
+        assert ready.is_set(), "services did not become ready"
+        yield listeners
+        stop.set()
+        await asyncio.wait_for(task, 30)
+    finally:
+        app.serve = original  # type: ignore[assignment]
+
+
+def test_selected_services_default_to_enabled():
+    settings = Settings.model_validate({"site": {"enabled": False}})
+    assert app.selected_services(settings) == ["tracker", "client", "crossseed", "debrid"]
+    assert app.selected_services(settings, ["site", "site"]) == ["site"]
+
+
+def test_unknown_service_is_a_config_error():
+    with pytest.raises(ConfigError, match="unknown service 'trakcer'"):
+        app.selected_services(Settings(), ["trakcer"])
+
+
+def test_all_disabled_is_a_config_error():
+    tree = {name: {"enabled": False} for name in SERVICES}
+    with pytest.raises(ConfigError, match="every service is disabled"):
+        app.selected_services(Settings.model_validate(tree))
+
+
+@pytest.mark.database
+async def test_serve_every_service_answers_healthz_and_migrates(database_settings, tmp_path):
+    settings = loopback_settings(database_settings, tmp_path)
+    async with running(settings) as listeners:
+        assert [listener.name for listener in listeners] == list(SERVICES)
+        async with httpx.AsyncClient() as client:
+            for listener in listeners:
+                response = await client.get(f"http://127.0.0.1:{listener.bound_port}/healthz")
+                assert response.status_code == 200
+                assert response.json() == {
+                    "status": "ok",
+                    "service": listener.name,
+                    "version": __version__,
+                    "database": "ok",
+                }
+                missing = await client.get(f"http://127.0.0.1:{listener.bound_port}/nothing")
+                assert missing.status_code == 404
+    engine = create_engine(settings.database, settings.data_dir())
+    try:
+        assert await migrate.current_revision(engine) == migrate.heads()[0]
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.database
+async def test_serve_a_subset(database_settings, tmp_path):
+    settings = loopback_settings(database_settings, tmp_path)
+    async with running(settings, ["tracker"]) as listeners:
+        assert [listener.name for listener in listeners] == ["tracker"]
+
+
+@pytest.mark.database
+async def test_port_in_use_is_a_listen_error(database_settings, tmp_path):
+    busy = bind_tcp("127.0.0.1", 0)
+    try:
+        port = busy.getsockname()[1]
+        settings = loopback_settings(database_settings, tmp_path, client={"port": port})
+        with pytest.raises(ListenError, match=rf"client: cannot listen on 127\.0\.0\.1:{port}"):
+            await app.run(settings, ["client"], stop=asyncio.Event())
+    finally:
+        busy.close()
+
+
+async def test_healthz_reports_an_unreachable_database(tmp_path):
+    from torrentstack.config import DatabaseSettings
+
+    engine = create_engine(
+        DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path}/no/such/dir/x.db"), tmp_path
+    )
+    # the SQLite factory creates the directory: remove it so connecting fails
+    (tmp_path / "no" / "such" / "dir").rmdir()
+    try:
+        transport = httpx.ASGITransport(app=app.health_app("tracker", engine))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            response = await client.get("/healthz")
+        assert response.status_code == 503
+        assert response.json()["database"] == "unavailable"
+    finally:
+        await engine.dispose()
