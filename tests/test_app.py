@@ -17,6 +17,7 @@ from torrentstack.server import ListenError, bind_tcp
 
 def loopback_settings(database_settings, tmp_path, **overrides) -> Settings:
     tree = {name: {"host": "127.0.0.1", "port": 0} for name in SERVICES}
+    tree["tracker"]["api_port"] = 0
     for name, value in overrides.items():
         tree[name].update(value)
     return Settings.model_validate(
@@ -75,14 +76,15 @@ def test_all_disabled_is_a_config_error():
 async def test_serve_every_service_answers_healthz_and_migrates(database_settings, tmp_path):
     settings = loopback_settings(database_settings, tmp_path)
     async with running(settings) as listeners:
-        assert [listener.name for listener in listeners] == list(SERVICES)
+        names = [listener.name for listener in listeners]
+        assert names == ["tracker", "tracker-api", *SERVICES[1:]]
         async with httpx.AsyncClient() as client:
             for listener in listeners:
                 response = await client.get(f"http://127.0.0.1:{listener.bound_port}/healthz")
                 assert response.status_code == 200
                 assert response.json() == {
                     "status": "ok",
-                    "service": listener.name,
+                    "service": listener.name.removesuffix("-api"),
                     "version": __version__,
                     "database": "ok",
                 }
@@ -99,7 +101,7 @@ async def test_serve_every_service_answers_healthz_and_migrates(database_setting
 async def test_serve_a_subset(database_settings, tmp_path):
     settings = loopback_settings(database_settings, tmp_path)
     async with running(settings, ["tracker"]) as listeners:
-        assert [listener.name for listener in listeners] == ["tracker"]
+        assert [listener.name for listener in listeners] == ["tracker", "tracker-api"]
 
 
 @pytest.mark.database

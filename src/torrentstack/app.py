@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,12 +21,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from torrentstack import __version__
+from torrentstack import __version__, generated_secrets
+from torrentstack.clock import system_clock
 from torrentstack.config import SERVICES, ListenerSettings, Settings
 from torrentstack.db import migrate
 from torrentstack.db.engine import create_engine
 from torrentstack.errors import ConfigError
 from torrentstack.server import Listener, serve
+from torrentstack.tracker.policy import OpenRegistry
+from torrentstack.tracker.runtime import TrackerRuntime
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +53,27 @@ def _listener_settings(settings: Settings, name: str) -> ListenerSettings:
     section = getattr(settings, name)
     assert isinstance(section, ListenerSettings)  # noqa: S101 - SERVICES names listener sections
     return section
+
+
+def _tracker_runtime(settings: Settings, engine: AsyncEngine, data_dir: Path) -> TrackerRuntime:
+    tokens = list(settings.tracker.api_tokens)
+    if not tokens:
+        token, created = generated_secrets.load_or_create(data_dir, "tracker-api-token")
+        if created:
+            logger.warning(
+                "tracker admin API: generated access token %s (shown once; kept in %s)",
+                token,
+                data_dir / "secrets",
+            )
+        tokens = [token]
+    return TrackerRuntime(
+        settings.tracker,
+        engine=engine,
+        registry=OpenRegistry(),
+        clock=system_clock,
+        api_tokens=tokens,
+        access_log=settings.log.access_log,
+    )
 
 
 def health_app(service: str, engine: AsyncEngine) -> Starlette:
@@ -89,16 +115,25 @@ async def run(
     handled = []
     try:
         await migrate.upgrade(engine)
-        listeners = [
-            Listener(
-                name=name,
-                host=_listener_settings(settings, name).host,
-                port=_listener_settings(settings, name).port,
-                app=health_app(name, engine),
-                access_log=settings.log.access_log,
+        listeners: list[Listener] = []
+        background: list[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] = []
+        for name in names:
+            health = health_app(name, engine)
+            if name == "tracker":
+                tracker = _tracker_runtime(settings, engine, data_dir)
+                listeners += await tracker.start(health)
+                background.append(tracker.run)
+                continue
+            section = _listener_settings(settings, name)
+            listeners.append(
+                Listener(
+                    name=name,
+                    host=section.host,
+                    port=section.port,
+                    app=health,
+                    access_log=settings.log.access_log,
+                )
             )
-            for name in names
-        ]
         for sig in (signal.SIGINT, signal.SIGTERM):
             try:
                 loop.add_signal_handler(sig, stop.set)
@@ -108,7 +143,15 @@ async def run(
         logger.info(
             "torrentstack %s starting: %s (data in %s)", __version__, ", ".join(names), data_dir
         )
-        await serve(listeners, stop, ready)
+        try:
+            async with asyncio.TaskGroup() as group:
+                for job in background:
+                    group.create_task(job(stop))
+                await serve(listeners, stop, ready)
+        except BaseExceptionGroup as failed:
+            raise failed.exceptions[0] from None  # the first failure, e.g. a ListenError
+        finally:
+            stop.set()  # a listener that failed to start stops the background work too
         logger.info("torrentstack stopped")
     finally:
         for sig in handled:

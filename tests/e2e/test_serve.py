@@ -16,7 +16,7 @@ from torrentstack.config import SERVICES
 
 pytestmark = pytest.mark.slow
 
-LISTENING = re.compile(r"(\w+) listening on http://127\.0\.0\.1:(\d+)")
+LISTENING = re.compile(r"([\w-]+) listening on http://127\.0\.0\.1:(\d+)")
 
 
 def start(tmp_path, *args: str) -> tuple[subprocess.Popen[str], dict[str, int], list[str]]:
@@ -25,6 +25,7 @@ def start(tmp_path, *args: str) -> tuple[subprocess.Popen[str], dict[str, int], 
     for name in SERVICES:
         env[f"TORRENTSTACK_{name.upper()}__HOST"] = "127.0.0.1"
         env[f"TORRENTSTACK_{name.upper()}__PORT"] = "0"
+    env["TORRENTSTACK_TRACKER__API_PORT"] = "0"
     proc = subprocess.Popen(
         [sys.executable, "-m", "torrentstack", "serve", *args],
         env=env,
@@ -34,7 +35,8 @@ def start(tmp_path, *args: str) -> tuple[subprocess.Popen[str], dict[str, int], 
     )
     ports: dict[str, int] = {}
     lines: list[str] = []
-    expected = len(args) or len(SERVICES)
+    names = list(args) or list(SERVICES)
+    expected = len(names) + ("tracker" in names)  # the tracker also serves its admin API
     done = threading.Event()
 
     def read() -> None:
@@ -67,8 +69,12 @@ def stop(proc: subprocess.Popen[str]) -> None:
 def test_serve_answers_healthz_and_stops_on_signal(tmp_path, sig):
     proc, ports, lines = start(tmp_path)
     try:
-        assert set(ports) == set(SERVICES)
+        assert set(ports) == {*SERVICES, "tracker-api"}
         for name, port in ports.items():
+            if name == "tracker-api":
+                response = httpx.get(f"http://127.0.0.1:{port}/api/health_check", timeout=10)
+                assert response.json() == {"status": "Ok"}
+                continue
             response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
             assert response.status_code == 200
             assert response.json()["service"] == name
@@ -83,7 +89,7 @@ def test_serve_answers_healthz_and_stops_on_signal(tmp_path, sig):
 def test_serve_one_service(tmp_path):
     proc, ports, _ = start(tmp_path, "tracker")
     try:
-        assert list(ports) == ["tracker"]
+        assert sorted(ports) == ["tracker", "tracker-api"]
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
     finally:

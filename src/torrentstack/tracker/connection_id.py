@@ -1,0 +1,44 @@
+"""Stateless BEP 15 connection ids: a keyed hash of (client address, time bucket).
+
+Why: a connection id proves the client can receive at the address it claims. Without it, a
+spoofed-source announce would make the tracker send peer lists to a victim (amplification) or
+plant fake peers. Ids are never stored: `issue` hashes the address with the current minute under
+a per-process secret; `valid` recomputes it for the current and two previous minutes (so an id
+lives at least the 2 minutes BEP 15 asks for) and compares in constant time.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from hashlib import blake2b
+
+BUCKET_SECONDS = 60
+_BUCKETS_ACCEPTED = 3  # current + 2 previous: valid for 120..180 s
+
+
+class ConnectionIds:
+    """Issue and check connection ids for one tracker process."""
+
+    __slots__ = ("_secret",)
+
+    def __init__(self, secret: bytes | None = None) -> None:
+        self._secret = secret if secret is not None else secrets.token_bytes(32)
+
+    def _compute(self, address: bytes, bucket: int) -> bytes:
+        return blake2b(
+            bucket.to_bytes(8, "big") + address, key=self._secret, digest_size=8
+        ).digest()
+
+    def issue(self, address: bytes, now: float) -> int:
+        """Return the 64-bit id for `address` (packed IP + port) at time `now`."""
+        return int.from_bytes(self._compute(address, int(now) // BUCKET_SECONDS), "big")
+
+    def valid(self, connection_id: int, address: bytes, now: float) -> bool:
+        """Return whether `connection_id` was issued to `address` in the last 2-3 minutes."""
+        given = connection_id.to_bytes(8, "big")
+        bucket = int(now) // BUCKET_SECONDS
+        ok = False
+        for age in range(_BUCKETS_ACCEPTED):  # no early exit: constant time in the answer
+            ok |= hmac.compare_digest(given, self._compute(address, bucket - age))
+        return ok

@@ -1,0 +1,112 @@
+"""The running tracker: its store, UDP sockets, HTTP and admin listeners, background loops."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from torrentstack.clock import Clock
+from torrentstack.config import TrackerSettings
+from torrentstack.server import Listener
+from torrentstack.tracker.admin_api import AdminApi
+from torrentstack.tracker.completed import CompletedCounts
+from torrentstack.tracker.http import TrackerHttpApp
+from torrentstack.tracker.memory_store import MemorySwarmStore
+from torrentstack.tracker.policy import Registry
+from torrentstack.tracker.repository import add_completed
+from torrentstack.tracker.service import Tracker
+from torrentstack.tracker.store import SwarmStore
+from torrentstack.tracker.udp import UdpTracker, bind_udp, serve_udp
+
+logger = logging.getLogger(__name__)
+
+
+class TrackerRuntime:
+    """Everything `serve` needs to run the tracker service."""
+
+    def __init__(
+        self,
+        settings: TrackerSettings,
+        *,
+        engine: AsyncEngine,
+        registry: Registry,
+        clock: Clock,
+        api_tokens: Sequence[str],
+        store: SwarmStore | None = None,
+        access_log: bool = False,
+    ) -> None:
+        completed = CompletedCounts(lambda batch: add_completed(engine, batch))
+        self.tracker = Tracker(
+            settings,
+            engine=engine,
+            store=store if store is not None else MemorySwarmStore(completed.get),
+            completed=completed,
+            registry=registry,
+            clock=clock,
+        )
+        self.settings = settings
+        self.api_tokens = list(api_tokens)
+        self.access_log = access_log
+        self.udp_sockets: list[socket.socket] = []
+
+    async def start(self, health: ASGIApp) -> list[Listener]:
+        """Load durable state, bind UDP, and return the HTTP and admin listeners."""
+        await self.tracker.load()
+        settings = self.settings
+        port = settings.port
+        if settings.udp:
+            self.udp_sockets = bind_udp(settings.host, port)
+            port = self.udp_sockets[0].getsockname()[1]  # HTTP shares the UDP port
+            for sock in self.udp_sockets:
+                host, bound = sock.getsockname()[:2]
+                logger.info("tracker listening on udp://%s:%d", _url_host(host), bound)
+        return [
+            Listener(
+                name="tracker",
+                host=settings.host,
+                port=port,
+                app=TrackerHttpApp(self.tracker, health),
+                access_log=self.access_log,
+            ),
+            Listener(
+                name="tracker-api",
+                host=settings.api_host,
+                port=settings.api_port,
+                app=_with_healthz(AdminApi(self.tracker, self.api_tokens).app(), health),
+                access_log=self.access_log,
+            ),
+        ]
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Serve UDP and run the background loops until `stop`; then save what is pending."""
+        try:
+            async with asyncio.TaskGroup() as group:
+                if self.udp_sockets:
+                    group.create_task(
+                        serve_udp(UdpTracker(self.tracker), self.udp_sockets, stop),
+                        name="tracker-udp",
+                    )
+                group.create_task(self.tracker.run_background(stop), name="tracker-background")
+        finally:
+            for sock in self.udp_sockets:
+                sock.close()
+            await self.tracker.store.close()
+
+
+def _with_healthz(app: ASGIApp, health: ASGIApp) -> ASGIApp:
+    """Answer `/healthz` from `health` (every listener does), everything else from `app`."""
+
+    async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
+        target = health if scope["type"] == "http" and scope["path"] == "/healthz" else app
+        await target(scope, receive, send)
+
+    return dispatch
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

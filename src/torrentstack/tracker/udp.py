@@ -1,0 +1,195 @@
+"""The UDP tracker front end (BEP 15, BEP 41 for keys): datagram endpoints over `Tracker`.
+
+Datagrams are queued by the protocol callback and answered by one worker coroutine, so a burst
+costs no task per packet. Packets whose connection id does not check out are dropped unanswered
+(no amplification, no peer-list poisoning); so are packets that cannot be parsed far enough.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import socket
+import typing
+from typing import Any
+
+from torrentstack.bittorrent.announce import EndpointError, pack_endpoint
+from torrentstack.bittorrent.tracker_udp import (
+    ConnectRequest,
+    UdpAnnounce,
+    UdpPacketError,
+    encode_announce,
+    encode_connect,
+    encode_error,
+    encode_scrape,
+    parse_request,
+)
+from torrentstack.tracker.connection_id import ConnectionIds
+from torrentstack.tracker.service import Rejected, Tracker
+
+logger = logging.getLogger(__name__)
+
+MAX_QUEUE = 20_000  # datagrams waiting for the worker; beyond this they are dropped
+
+
+def key_from_url_data(url_data: bytes) -> str | None:
+    """Return the key a BEP 41 URL path carries: `/announce/KEY` or `/KEY` (query ignored)."""
+    path = url_data.split(b"?", 1)[0].strip(b"/")
+    if not path:
+        return None
+    parts = path.split(b"/")
+    if parts[0] == b"announce":
+        parts = parts[1:]
+    if len(parts) != 1 or not parts[0]:
+        return None
+    try:
+        return parts[0].decode("ascii")
+    except UnicodeDecodeError:
+        return None
+
+
+class UdpTracker:
+    """Answers BEP 15 requests for one `Tracker`; `handle` is the pure-ish core, used by tests."""
+
+    def __init__(self, tracker: Tracker, connection_ids: ConnectionIds | None = None) -> None:
+        self.tracker = tracker
+        self.connection_ids = connection_ids or ConnectionIds()
+        self.dropped = 0
+
+    async def handle(self, data: bytes, address: bytes) -> bytes | None:
+        """Answer one datagram from `address` (packed IP + port); None means drop it."""
+        tracker = self.tracker
+        transport = "udp4" if len(address) == 6 else "udp6"
+        now = tracker.clock()
+        try:
+            request = parse_request(data)
+        except UdpPacketError as exc:
+            if (
+                exc.sendable
+                and exc.connection_id is not None
+                and exc.transaction_id is not None
+                and self.connection_ids.valid(exc.connection_id, address, now)
+            ):
+                return encode_error(exc.transaction_id, str(exc))
+            self.dropped += 1
+            return None
+        if isinstance(request, ConnectRequest):
+            tracker.counters.count(transport, "connections")
+            return encode_connect(request.transaction_id, self.connection_ids.issue(address, now))
+        if not self.connection_ids.valid(request.connection_id, address, now):
+            self.dropped += 1
+            return None
+        if isinstance(request, UdpAnnounce):
+            tracker.counters.count(transport, "announces")
+            announce = request.announce
+            endpoint = address[:-2] + announce.port.to_bytes(2, "big")
+            result = await tracker.announce(
+                announce,
+                endpoint=endpoint,
+                key=key_from_url_data(request.url_data),
+                both_families=False,
+            )
+            if isinstance(result, Rejected):
+                return encode_error(request.transaction_id, result.reason)
+            return encode_announce(
+                request.transaction_id,
+                interval=result.interval,
+                leechers=result.incomplete,
+                seeders=result.complete,
+                endpoints=[endpoint for _, endpoint in result.peers],
+            )
+        tracker.counters.count(transport, "scrapes")
+        # BEP 41 options exist only on announce: a private scrape over UDP sees zeros (Torrust).
+        rows = await tracker.scrape(request.info_hashes, None)
+        return encode_scrape(
+            request.transaction_id,
+            [(complete, downloaded, incomplete) for _, complete, downloaded, incomplete in rows],
+        )
+
+
+class _Protocol(asyncio.DatagramProtocol):
+    def __init__(self, server: UdpTracker) -> None:
+        self.server = server
+        self.queue: collections.deque[tuple[bytes, Any]] = collections.deque()
+        self.wakeup = asyncio.Event()
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's UDP transport does not subclass asyncio.DatagramTransport, but behaves as one.
+        self.transport = typing.cast(asyncio.DatagramTransport, transport)
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        if len(self.queue) >= MAX_QUEUE:
+            self.server.dropped += 1
+            return
+        self.queue.append((data, addr))
+        self.wakeup.set()
+
+    def error_received(self, exc: Exception) -> None:
+        logger.debug("udp socket error: %s", exc)
+
+    async def work(self) -> None:
+        queue = self.queue
+        handle = self.server.handle
+        while True:
+            await self.wakeup.wait()
+            self.wakeup.clear()
+            transport = self.transport
+            while queue and transport is not None:
+                data, addr = queue.popleft()
+                try:
+                    address = pack_endpoint(addr[0], addr[1])
+                except EndpointError:
+                    continue
+                reply = await handle(data, address)
+                if reply is not None:
+                    transport.sendto(reply, addr)
+
+
+def bind_udp(host: str, port: int) -> list[socket.socket]:
+    """Bind the UDP socket(s): `0.0.0.0` also gets an IPv6-only `::` socket on the same port."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    first = _udp_socket(family, host, port, v6only=False)
+    sockets = [first]
+    if host == "0.0.0.0" and socket.has_ipv6:  # noqa: S104 - the all-addresses default
+        try:
+            sockets.append(_udp_socket(socket.AF_INET6, "::", first.getsockname()[1], v6only=True))
+        except OSError as exc:
+            logger.warning("tracker: no IPv6 UDP socket: %s", exc.strerror)
+    return sockets
+
+
+def _udp_socket(family: int, host: str, port: int, *, v6only: bool) -> socket.socket:
+    sock = socket.socket(family, socket.SOCK_DGRAM)
+    try:
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, int(v6only))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+        sock.bind((host, port))
+        sock.setblocking(False)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+async def serve_udp(server: UdpTracker, sockets: list[socket.socket], stop: asyncio.Event) -> None:
+    """Answer datagrams on `sockets` until `stop` is set."""
+    loop = asyncio.get_running_loop()
+    transports: list[asyncio.DatagramTransport] = []
+    try:
+        async with asyncio.TaskGroup() as group:
+            workers = []
+            for sock in sockets:
+                transport, protocol = await loop.create_datagram_endpoint(
+                    lambda: _Protocol(server), sock=sock
+                )
+                transports.append(transport)
+                workers.append(group.create_task(protocol.work(), name="tracker-udp"))
+            await stop.wait()
+            for worker in workers:
+                worker.cancel()
+    finally:
+        for transport in transports:
+            transport.close()

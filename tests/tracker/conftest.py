@@ -1,0 +1,72 @@
+"""Fixtures for tracker tests: a stepped clock, a migrated database, a tracker built on them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from torrentstack.config import TrackerSettings
+from torrentstack.db import migrate
+from torrentstack.db.engine import create_engine
+from torrentstack.tracker.policy import OpenRegistry, Registry
+from torrentstack.tracker.runtime import TrackerRuntime
+
+API_TOKEN = "test-admin-token"
+
+
+class FakeClock:
+    """A clock tests step by hand."""
+
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def engine(database_settings, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_settings, tmp_path)
+    await migrate.upgrade(engine)
+    yield engine
+    await engine.dispose()
+
+
+MakeRuntime = Callable[..., Awaitable[TrackerRuntime]]
+
+
+@pytest.fixture
+def make_runtime(engine: AsyncEngine, clock: FakeClock) -> MakeRuntime:
+    """Build (and load) a tracker runtime with settings overrides, on the shared database."""
+
+    async def make(registry: Registry | None = None, **settings: Any) -> TrackerRuntime:
+        runtime = TrackerRuntime(
+            TrackerSettings.model_validate({"host": "127.0.0.1", "port": 0, **settings}),
+            engine=engine,
+            registry=registry or OpenRegistry(),
+            clock=clock,
+            api_tokens=[API_TOKEN],
+        )
+        await runtime.tracker.load()
+        return runtime
+
+    return make
+
+
+def client_for(app: Any, ip: str = "10.1.2.3", port: int = 40000) -> httpx.AsyncClient:
+    """An in-process HTTP client whose requests come from `ip`."""
+    transport = httpx.ASGITransport(app=app, client=(ip, port))
+    return httpx.AsyncClient(transport=transport, base_url="http://tracker.test")

@@ -1,0 +1,167 @@
+"""The pure swarm: identity, counting, peer choice, expiry, linked hashes."""
+
+from __future__ import annotations
+
+from torrentstack.bittorrent.announce import AnnounceEvent, pack_endpoint
+from torrentstack.tracker.swarm import Peer, Swarm, SwarmTable
+
+NOW = 1_000_000.0
+E = AnnounceEvent
+
+
+def peer(
+    n: int,
+    *,
+    ip: str | None = None,
+    port: int = 6881,
+    left: int = 100,
+    up: int = 0,
+    down: int = 0,
+    event: AnnounceEvent = E.NONE,
+    at: float = NOW,
+) -> Peer:
+    address = ip if ip is not None else f"10.0.{n // 256}.{n % 256}"
+    return Peer(
+        b"-qB4650-" + n.to_bytes(12, "big"),
+        pack_endpoint(address, port),
+        up,
+        down,
+        left,
+        event,
+        at,
+    )
+
+
+def test_seeders_are_peers_with_nothing_left():
+    swarm = Swarm()
+    swarm.announce(peer(1, left=0), 50, both_families=True)
+    swarm.announce(peer(2, left=5), 50, both_families=True)
+    assert (swarm.complete, swarm.incomplete) == (1, 1)
+    # the leecher finishes: it moves from leechers to seeders
+    swarm.announce(peer(2, left=0), 50, both_families=True)
+    assert (swarm.complete, swarm.incomplete) == (2, 0)
+
+
+def test_stopped_removes_the_peer():
+    swarm = Swarm()
+    swarm.announce(peer(1), 50, both_families=True)
+    outcome = swarm.announce(peer(1, event=E.STOPPED), 50, both_families=True)
+    assert outcome.peers == []
+    assert len(swarm) == 0
+
+
+def test_same_peer_id_from_another_address_does_not_overwrite():
+    swarm = Swarm()
+    swarm.announce(peer(1, ip="10.0.0.1", left=0), 50, both_families=True)
+    swarm.announce(peer(1, ip="10.9.9.9", left=7), 50, both_families=True)
+    assert (swarm.complete, swarm.incomplete) == (1, 1)
+    # the same address announcing a new port updates its own entry
+    swarm.announce(peer(1, ip="10.0.0.1", port=7000, left=0), 50, both_families=True)
+    assert len(swarm) == 2
+    assert {p.endpoint for p in swarm.peers()} == {
+        pack_endpoint("10.0.0.1", 7000),
+        pack_endpoint("10.9.9.9", 6881),
+    }
+
+
+def test_completed_counts_once_and_only_for_a_known_peer():
+    swarm = Swarm()
+    stranger = swarm.announce(peer(9, left=0, event=E.COMPLETED), 50, both_families=True)
+    assert not stranger.completed_now and swarm.downloaded == 0
+    swarm.announce(peer(1, event=E.STARTED), 50, both_families=True)
+    first = swarm.announce(peer(1, left=0, event=E.COMPLETED), 50, both_families=True)
+    again = swarm.announce(peer(1, left=0, event=E.COMPLETED), 50, both_families=True)
+    swarm.announce(peer(1, left=0), 50, both_families=True)
+    later = swarm.announce(peer(1, left=0, event=E.COMPLETED), 50, both_families=True)
+    assert first.completed_now and not again.completed_now and not later.completed_now
+    assert swarm.downloaded == 1
+
+
+def test_transfer_deltas_never_negative_and_zero_on_first_announce():
+    swarm = Swarm()
+    first = swarm.announce(peer(1, up=500, down=900), 50, both_families=True)
+    assert (first.uploaded_delta, first.downloaded_delta, first.known) == (0, 0, False)
+    second = swarm.announce(peer(1, up=800, down=1000), 50, both_families=True)
+    assert (second.uploaded_delta, second.downloaded_delta, second.known) == (300, 100, True)
+    restarted = swarm.announce(peer(1, up=10, down=10), 50, both_families=True)
+    assert (restarted.uploaded_delta, restarted.downloaded_delta) == (0, 0)
+
+
+def test_requester_is_not_in_its_own_peer_list():
+    swarm = Swarm()
+    for n in range(5):
+        swarm.announce(peer(n, left=0), 50, both_families=True)
+    outcome = swarm.announce(peer(2, left=0, event=E.NONE), 50, both_families=True)
+    assert peer(2).peer_id not in {p.peer_id for p in outcome.peers}
+    leecher = swarm.announce(peer(77), 3, both_families=True)
+    assert len(leecher.peers) == 3
+    assert peer(77).peer_id not in {p.peer_id for p in leecher.peers}
+
+
+def test_leechers_get_seeders_first_and_seeders_get_only_leechers():
+    swarm = Swarm()
+    for n in range(10):
+        swarm.announce(peer(n, left=0), 50, both_families=True)
+    for n in range(10, 30):
+        swarm.announce(peer(n, left=1), 50, both_families=True)
+    leecher = swarm.announce(peer(99, left=1), 10, both_families=True)
+    assert all(p.is_seeder for p in leecher.peers) and len(leecher.peers) == 10
+    more = swarm.announce(peer(99, left=1), 15, both_families=True)
+    assert sum(p.is_seeder for p in more.peers) == 10 and len(more.peers) == 15
+    seeder = swarm.announce(peer(98, left=0), 50, both_families=True)
+    assert len(seeder.peers) == 21 and not any(p.is_seeder for p in seeder.peers)
+
+
+def test_peer_choice_is_random():
+    swarm = Swarm()
+    for n in range(200):
+        swarm.announce(peer(n, left=0), 50, both_families=True)
+    seen = set()
+    for _ in range(20):
+        seen |= {p.peer_id for p in swarm.announce(peer(500), 5, both_families=True).peers}
+    assert len(seen) > 40
+
+
+def test_address_families_stay_apart_unless_both_are_wanted():
+    swarm = Swarm()
+    swarm.announce(peer(1, ip="10.0.0.1", left=0), 50, both_families=True)
+    swarm.announce(peer(2, ip="2001:db8::2", left=0), 50, both_families=True)
+    v4_only = swarm.announce(peer(3, ip="10.0.0.3"), 50, both_families=False)
+    assert [len(p.endpoint) for p in v4_only.peers] == [6]
+    v6_only = swarm.announce(peer(4, ip="2001:db8::4"), 50, both_families=False)
+    assert [len(p.endpoint) for p in v6_only.peers] == [18]
+    both = swarm.announce(peer(5, ip="2001:db8::5"), 50, both_families=True)
+    assert [len(p.endpoint) for p in both.peers] == [18, 18, 6, 6]  # own family first
+
+
+def test_expiry_drops_stale_peers_and_empty_swarms_without_completed_count():
+    table = SwarmTable()
+    quiet, busy, finished = b"q" * 20, b"b" * 20, b"f" * 20
+    table.get_or_create(quiet, 0).announce(peer(1, at=NOW - 1000), 50, both_families=True)
+    table.get_or_create(busy, 0).announce(peer(2, at=NOW - 1000), 50, both_families=True)
+    table.get_or_create(busy, 0).announce(peer(3, at=NOW), 50, both_families=True)
+    table.get_or_create(finished, 4).announce(peer(4, at=NOW - 1000), 50, both_families=True)
+    assert table.expire(NOW - 900) == (3, 1)
+    assert table.get(quiet) is None
+    busy_swarm, finished_swarm = table.get(busy), table.get(finished)
+    assert busy_swarm is not None and len(busy_swarm) == 1
+    assert finished_swarm is not None and (len(finished_swarm), finished_swarm.downloaded) == (0, 4)
+
+
+def test_new_swarm_starts_from_the_persisted_count():
+    table = SwarmTable()
+    assert table.get_or_create(b"x" * 20, 12).downloaded == 12
+    assert table.get_or_create(b"x" * 20, 99).downloaded == 12  # only when created
+
+
+def test_linked_hashes_share_one_swarm():
+    table = SwarmTable()
+    v1, v2 = b"1" * 20, b"2" * 20
+    table.get_or_create(v2, 1).announce(peer(1, left=0), 50, both_families=True)
+    table.get_or_create(v1, 2).announce(peer(2, left=0), 50, both_families=True)
+    table.link(v1, v2)
+    via_v2 = table.get_or_create(v2, 0).announce(peer(3), 50, both_families=True)
+    assert {p.peer_id for p in via_v2.peers} == {peer(1).peer_id, peer(2).peer_id}
+    assert table.get(v1) is table.get(v2)
+    merged = table.get(v1)
+    assert merged is not None and merged.downloaded == 3

@@ -1,0 +1,172 @@
+"""BEP 15 over UDP: connect, announce, scrape, errors, BEP 41 keys, and one real socket."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import struct
+
+import pytest
+
+from tests.tracker.wire import HASH_A, HASH_B, peer_id
+from torrentstack.bittorrent.announce import pack_endpoint
+from torrentstack.tracker.policy import AuthKey
+from torrentstack.tracker.udp import UdpTracker, key_from_url_data
+
+pytestmark = pytest.mark.database
+
+MAGIC = 0x41727101980
+CLIENT = pack_endpoint("10.0.0.1", 50000)
+KEY = "UdpKey0123456789abcdefghijklmnop"
+
+
+def connect_packet(txid: int = 1) -> bytes:
+    return struct.pack(">QII", MAGIC, 0, txid)
+
+
+def announce_packet(
+    cid: int,
+    info_hash: bytes = HASH_A,
+    *,
+    n: int = 1,
+    left: int = 100,
+    event: int = 0,
+    port: int = 6881,
+    numwant: int = -1,
+    options: bytes = b"",
+    txid: int = 2,
+) -> bytes:
+    fields = (cid, 1, txid, info_hash, peer_id(n), 0, left, 0, event, 0, b"\0\0\0\7", numwant, port)
+    return struct.pack(">QII20s20sqqqII4siH", *fields) + options
+
+
+def url_data(text: bytes) -> bytes:
+    return b"\x02" + bytes([len(text)]) + text
+
+
+async def connected(udp: UdpTracker, address: bytes = CLIENT) -> int:
+    reply = await udp.handle(connect_packet(7), address)
+    assert reply is not None
+    action, txid, cid = struct.unpack(">IIQ", reply)
+    assert (action, txid) == (0, 7)
+    return int(cid)
+
+
+@pytest.fixture
+async def udp(make_runtime):
+    async def make(**settings) -> UdpTracker:
+        return UdpTracker((await make_runtime(**settings)).tracker)
+
+    return make
+
+
+async def test_connect_announce_scrape(udp):
+    server = await udp()
+    seeder = pack_endpoint("10.0.0.2", 40000)
+    await server.handle(announce_packet(await connected(server, seeder), n=2, left=0), seeder)
+    cid = await connected(server)
+    reply = await server.handle(announce_packet(cid, event=2, port=7000), CLIENT)
+    assert reply is not None
+    action, txid, interval, leechers, seeders = struct.unpack(">IIIII", reply[:20])
+    assert (action, txid, interval, leechers, seeders) == (1, 2, 120, 1, 1)
+    assert reply[20:] == pack_endpoint("10.0.0.2", 6881)  # the port it announced, not its socket's
+    scrape = await server.handle(struct.pack(">QII20s20s", cid, 2, 3, HASH_A, HASH_B), CLIENT)
+    assert scrape == struct.pack(">II", 2, 3) + struct.pack(">III", 1, 0, 1) + bytes(12)
+    counts = server.tracker.counters.as_dict()
+    assert counts["udp4_connections_handled"] == 2 and counts["udp4_announces_handled"] == 2
+    assert counts["udp4_scrapes_handled"] == 1
+
+
+async def test_ipv6_announce_gets_ipv6_peers_only(udp):
+    server = await udp()
+    v6 = pack_endpoint("2001:db8::1", 40000)
+    v4 = pack_endpoint("10.0.0.9", 40000)
+    await server.handle(announce_packet(await connected(server, v4), n=9, left=0), v4)
+    await server.handle(announce_packet(await connected(server, v6), n=8, left=0), v6)
+    other = pack_endpoint("2001:db8::2", 40000)
+    reply = await server.handle(announce_packet(await connected(server, other), n=7), other)
+    assert reply is not None and reply[20:] == pack_endpoint("2001:db8::1", 6881)
+    assert server.tracker.counters.as_dict()["udp6_announces_handled"] == 2
+
+
+async def test_bad_connection_ids_are_dropped_silently(udp):
+    server = await udp()
+    cid = await connected(server)
+    assert await server.handle(announce_packet(cid ^ 0xFF), CLIENT) is None
+    assert await server.handle(announce_packet(cid), pack_endpoint("10.0.0.66", 50000)) is None
+    assert await server.handle(struct.pack(">QII20s", cid + 1, 2, 3, HASH_A), CLIENT) is None
+    assert await server.handle(b"\x00" * 10, CLIENT) is None
+    assert await server.handle(struct.pack(">QII", 1234, 0, 1), CLIENT) is None  # no magic
+    assert server.dropped == 5
+    assert server.tracker.counters.as_dict()["udp4_announces_handled"] == 0
+
+
+async def test_malformed_request_with_a_valid_connection_gets_an_error(udp):
+    server = await udp()
+    cid = await connected(server)
+    reply = await server.handle(announce_packet(cid, event=9), CLIENT)
+    assert reply is not None and reply[:8] == struct.pack(">II", 3, 2)
+    assert b"event" in reply[8:]
+
+
+async def test_listed_mode_over_udp(udp):
+    server = await udp(mode="listed")
+    cid = await connected(server)
+    reply = await server.handle(announce_packet(cid), CLIENT)
+    assert reply is not None and reply[:8] == struct.pack(">II", 3, 2)
+    assert f"The torrent: {HASH_A.hex()}, is not whitelisted".encode() in reply
+
+
+async def test_private_mode_key_travels_in_bep41_url_data(udp, clock):
+    server = await udp(mode="private")
+    await server.tracker.key_add(AuthKey(KEY, None))
+    cid = await connected(server)
+    missing = await server.handle(announce_packet(cid), CLIENT)
+    assert missing is not None and b"Missing authentication key" in missing
+    # the path split over two URLData options, with a NOP between and END after
+    options = url_data(b"/announce/UdpKey0123") + b"\x01" + url_data(KEY[10:].encode()) + b"\x00"
+    reply = await server.handle(announce_packet(cid, left=0, options=options), CLIENT)
+    assert reply is not None and struct.unpack(">IIIII", reply[:20])[4] == 1
+    # scrape carries no options: zeros in private mode
+    scrape = await server.handle(struct.pack(">QII20s", cid, 2, 3, HASH_A), CLIENT)
+    assert scrape == struct.pack(">II", 2, 3) + bytes(12)
+
+
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [
+        (b"/announce/KEY", "KEY"),
+        (b"/KEY", "KEY"),
+        (b"/announce/KEY?x=1", "KEY"),
+        (b"/announce", None),
+        (b"", None),
+        (b"/a/b/c", None),
+        (b"/announce/\xff", None),
+    ],
+)
+def test_key_from_url_data(data, key):
+    assert key_from_url_data(data) == key
+
+
+async def test_real_udp_socket(make_runtime):
+    runtime = await make_runtime(udp=True, api_port=0)
+    listeners = await runtime.start(health=None)  # type: ignore[arg-type]
+    port = runtime.udp_sockets[0].getsockname()[1]
+    assert listeners[0].port == port  # HTTP shares the UDP port
+    stop = asyncio.Event()
+    task = asyncio.create_task(runtime.run(stop))
+    try:
+        loop = asyncio.get_running_loop()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.setblocking(False)
+            await loop.sock_connect(sock, ("127.0.0.1", port))
+            await loop.sock_sendall(sock, connect_packet(5))
+            reply = await asyncio.wait_for(loop.sock_recv(sock, 100), 5)
+            _, txid, cid = struct.unpack(">IIQ", reply)
+            assert txid == 5
+            await loop.sock_sendall(sock, announce_packet(cid, left=0))
+            reply = await asyncio.wait_for(loop.sock_recv(sock, 100), 5)
+            assert struct.unpack(">IIIII", reply[:20]) == (1, 2, 120, 0, 1)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)

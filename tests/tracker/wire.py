@@ -1,0 +1,63 @@
+"""Building announce/scrape requests and reading replies, as a BitTorrent client would."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote_from_bytes
+
+from torrentstack.bittorrent import bencode
+
+HASH_A = bytes.fromhex("c12fe1c06bba254a9dc9f519b335aa7c1367a88a")
+HASH_B = bytes.fromhex("0000000000000000000000000000000000000b0b")
+
+
+def peer_id(n: int) -> bytes:
+    return b"-qB4650-" + n.to_bytes(12, "big")
+
+
+def announce_query(
+    info_hash: bytes = HASH_A,
+    *,
+    n: int = 1,
+    port: int = 6881,
+    left: int = 100,
+    uploaded: int = 0,
+    downloaded: int = 0,
+    event: str | None = None,
+    compact: int | None = 1,
+    **extra: Any,
+) -> str:
+    params = [
+        f"info_hash={quote_from_bytes(info_hash)}",
+        f"peer_id={quote_from_bytes(peer_id(n))}",
+        f"port={port}",
+        f"uploaded={uploaded}",
+        f"downloaded={downloaded}",
+        f"left={left}",
+    ]
+    if event is not None:
+        params.append(f"event={event}")
+    if compact is not None:
+        params.append(f"compact={compact}")
+    params += [f"{k}={v}" for k, v in extra.items()]
+    return "&".join(params)
+
+
+def scrape_query(*hashes: bytes) -> str:
+    return "&".join(f"info_hash={quote_from_bytes(h)}" for h in hashes)
+
+
+def decoded(body: bytes) -> dict[bytes, Any]:
+    value = bencode.decode(body)
+    assert isinstance(value, dict)
+    return value
+
+
+def compact_peers(blob: bytes, size: int = 6) -> list[tuple[str, int]]:
+    import ipaddress
+
+    out = []
+    for i in range(0, len(blob), size):
+        chunk = blob[i : i + size]
+        out.append((str(ipaddress.ip_address(chunk[:-2])), int.from_bytes(chunk[-2:], "big")))
+    return out
