@@ -72,6 +72,7 @@ def _tracker_runtime(settings: Settings, engine: AsyncEngine, data_dir: Path) ->
         registry=OpenRegistry(),
         clock=system_clock,
         api_tokens=tokens,
+        redis_url=settings.redis.url,
         access_log=settings.log.access_log,
     )
 

@@ -6,13 +6,17 @@ Hierarchy::
     ├── ConfigError                  config.py: a bad key or value, with the key and the file
     ├── DatabaseError                db/: the database could not be reached or migrated
     ├── ListenError                  server.py: a listener's address could not be bound
+    ├── CacheError                   cache/: Redis unreachable or failing, with the operation
     ├── CreateError                  bittorrent/create.py: content or options a torrent cannot hold
     ├── TorrentFileError             torrent_cli.py: a .torrent file could not be read or written
     └── FormatError                  bittorrent/: bytes that are not what they claim to be
         ├── BencodeError             bittorrent/bencode.py: with the byte offset
         ├── MetainfoError            bittorrent/metainfo.py: with the field
         ├── MagnetError              bittorrent/magnet.py
-        └── InfoHashError            bittorrent/infohash.py
+        ├── InfoHashError            bittorrent/infohash.py
+        ├── EndpointError            bittorrent/announce.py: not an IP address + port
+        ├── TrackerRequestError      bittorrent/tracker_http.py: with the query parameter
+        └── UdpPacketError           bittorrent/tracker_udp.py: with transaction/connection id
 
 Every class keeps the offending value as an attribute, so callers can render it in their own
 protocol's format (a bencoded failure reason, a qBittorrent plain-text body, a JSON error).

@@ -170,3 +170,11 @@ async def test_real_udp_socket(make_runtime):
     finally:
         stop.set()
         await asyncio.wait_for(task, 10)
+
+
+async def test_scrape_answers_every_hash_asked_in_order_repeats_included(udp):
+    server = await udp()
+    cid = await connected(server)
+    await server.handle(announce_packet(cid, left=0), CLIENT)
+    reply = await server.handle(struct.pack(">QII60s", cid, 2, 3, HASH_B + HASH_A + HASH_A), CLIENT)
+    assert reply == struct.pack(">II9I", 2, 3, 0, 0, 0, 1, 0, 0, 1, 0, 0)

@@ -4,7 +4,7 @@ Why: a connection id proves the client can receive at the address it claims. Wit
 spoofed-source announce would make the tracker send peer lists to a victim (amplification) or
 plant fake peers. Ids are never stored: `issue` hashes the address with the current minute under
 a per-process secret; `valid` recomputes it for the current and two previous minutes (so an id
-lives at least the 2 minutes BEP 15 asks for) and compares in constant time.
+lives at least the 2 minutes BEP 15 asks for) and compares each candidate in constant time.
 """
 
 from __future__ import annotations
@@ -38,7 +38,9 @@ class ConnectionIds:
         """Return whether `connection_id` was issued to `address` in the last 2-3 minutes."""
         given = connection_id.to_bytes(8, "big")
         bucket = int(now) // BUCKET_SECONDS
-        ok = False
-        for age in range(_BUCKETS_ACCEPTED):  # no early exit: constant time in the answer
-            ok |= hmac.compare_digest(given, self._compute(address, bucket - age))
-        return ok
+        # Each comparison is constant-time. Stopping at the first match tells a timing observer
+        # only how old a *valid* id is, which it knows already; it never leaks the secret.
+        for age in range(_BUCKETS_ACCEPTED):
+            if hmac.compare_digest(given, self._compute(address, bucket - age)):
+                return True
+        return False

@@ -18,6 +18,7 @@ from torrentstack.tracker.completed import CompletedCounts
 from torrentstack.tracker.http import TrackerHttpApp
 from torrentstack.tracker.memory_store import MemorySwarmStore
 from torrentstack.tracker.policy import Registry
+from torrentstack.tracker.redis_store import open_redis_store
 from torrentstack.tracker.repository import add_completed
 from torrentstack.tracker.service import Tracker
 from torrentstack.tracker.store import SwarmStore
@@ -38,6 +39,7 @@ class TrackerRuntime:
         clock: Clock,
         api_tokens: Sequence[str],
         store: SwarmStore | None = None,
+        redis_url: str = "",
         access_log: bool = False,
     ) -> None:
         completed = CompletedCounts(lambda batch: add_completed(engine, batch))
@@ -49,6 +51,7 @@ class TrackerRuntime:
             registry=registry,
             clock=clock,
         )
+        self.redis_url = redis_url
         self.settings = settings
         self.api_tokens = list(api_tokens)
         self.access_log = access_log
@@ -56,6 +59,9 @@ class TrackerRuntime:
 
     async def start(self, health: ASGIApp) -> list[Listener]:
         """Load durable state, bind UDP, and return the HTTP and admin listeners."""
+        if self.redis_url:  # several processes share one swarm
+            self.tracker.store = await open_redis_store(self.redis_url, self.tracker.completed.get)
+            logger.info("tracker: swarm kept in Redis")
         await self.tracker.load()
         settings = self.settings
         port = settings.port

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from torrentstack.bittorrent.announce import Announce, AnnounceEvent
+from torrentstack.cache import CacheError
 from torrentstack.clock import Clock
 from torrentstack.config import TrackerSettings
 from torrentstack.errors import DatabaseError
@@ -42,6 +43,8 @@ class Rejected:
 
     reason: str
 
+
+REASON_UNAVAILABLE = "Tracker temporarily unavailable, try again later"
 
 ScrapeRow = tuple[bytes, int, int, int]  # info_hash, complete, downloaded, incomplete
 
@@ -108,9 +111,13 @@ class Tracker:
             request.event,
             now,
         )
-        outcome = await self.store.announce(
-            request.info_hash, peer, numwant, both_families=both_families
-        )
+        try:
+            outcome = await self.store.announce(
+                request.info_hash, peer, numwant, both_families=both_families
+            )
+        except CacheError:
+            logger.warning("announce failed: swarm store unavailable", exc_info=True)
+            return Rejected(REASON_UNAVAILABLE)
         if outcome.completed_now:
             self.completed.increment(request.info_hash)
         if key is not None and policy.mode.private and outcome.known:
@@ -137,13 +144,19 @@ class Tracker:
 
     async def scrape(self, info_hashes: Sequence[bytes], key: str | None) -> list[ScrapeRow]:
         """Return counts per hash; hashes the requester may not see (or unknown) get zeros."""
-        hashes = list(dict.fromkeys(info_hashes))[: self.settings.max_scrape_torrents]
+        # One row per hash asked, repeats included (BEP 15 answers by position).
+        hashes = list(info_hashes)[: self.settings.max_scrape_torrents]
         now = self.clock()
         visible = [
             self.policy.mode is TrackerMode.PUBLIC or await self.policy.may_scrape(h, key, now)
             for h in hashes
         ]
-        counts = await self.store.scrape([h for h, ok in zip(hashes, visible, strict=True) if ok])
+        shown = [h for h, ok in zip(hashes, visible, strict=True) if ok]
+        try:
+            counts = await self.store.scrape(shown)
+        except CacheError:
+            logger.warning("scrape failed: swarm store unavailable", exc_info=True)
+            counts = [None] * len(shown)
         found = iter(counts)
         rows: list[ScrapeRow] = []
         for info_hash, ok in zip(hashes, visible, strict=True):
