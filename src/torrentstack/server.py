@@ -16,6 +16,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from torrentstack.errors import TorrentstackError
+from torrentstack.http1 import serve_http1
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,8 @@ class Listener:
     port: int
     app: ASGIApp
     access_log: bool = False
+    # Serve with the small HTTP/1.1 server of `http1.py` instead of uvicorn (hot paths only).
+    http1: bool = False
     bound_port: int | None = field(default=None, init=False)
 
 
@@ -101,12 +104,21 @@ async def serve(
             raise ListenError(listener.name, listener.host, listener.port, exc.strerror) from exc
         sockets.append(sock)
         listener.bound_port = sock.getsockname()[1]
-    servers = [_Server(_uvicorn_config(listener)) for listener in listeners]
+    servers: list[_Server] = []
+    http1_ready: list[asyncio.Event] = []
     async with asyncio.TaskGroup() as group:
-        for server, sock, listener in zip(servers, sockets, listeners, strict=True):
-            group.create_task(server.serve(sockets=[sock]), name=f"serve-{listener.name}")
+        for sock, listener in zip(sockets, listeners, strict=True):
+            if listener.http1:
+                event = asyncio.Event()
+                http1_ready.append(event)
+                task = serve_http1(listener.app, sock, stop, event)
+            else:
+                server = _Server(_uvicorn_config(listener))
+                servers.append(server)
+                task = server.serve(sockets=[sock])
+            group.create_task(task, name=f"serve-{listener.name}")
         stopping = group.create_task(stop.wait())
-        all_ready = group.create_task(_wait_all(servers))
+        all_ready = group.create_task(_wait_all(servers, http1_ready))
         await asyncio.wait({stopping, all_ready}, return_when=asyncio.FIRST_COMPLETED)
         if all_ready.done():
             for listener in listeners:
@@ -126,9 +138,11 @@ async def serve(
         sock.close()
 
 
-async def _wait_all(servers: Sequence[_Server]) -> None:
+async def _wait_all(servers: Sequence[_Server], events: Sequence[asyncio.Event]) -> None:
     for server in servers:
         await server.ready.wait()
+    for event in events:
+        await event.wait()
 
 
 def _url_host(host: str) -> str:

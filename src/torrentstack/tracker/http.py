@@ -22,7 +22,8 @@ from torrentstack.bittorrent.tracker_http import (
     parse_announce_query,
     parse_scrape_query,
 )
-from torrentstack.tracker.policy import REASON_BAD_KEY, is_valid_key
+from torrentstack.tracker.memory_store import MemorySwarmStore
+from torrentstack.tracker.policy import REASON_BAD_KEY, TrackerMode, is_valid_key
 from torrentstack.tracker.service import Rejected, Tracker
 
 logger = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ logger = logging.getLogger(__name__)
 _HEADERS = [(b"content-type", b"text/plain; charset=utf-8"), (b"cache-control", b"no-cache")]
 _HEALTH = b'{"status":"Ok"}'
 _V4_MAPPED = bytes(10) + b"\xff\xff"
+_INLINE_MODES = (TrackerMode.PUBLIC, TrackerMode.LISTED)
 
 
 class _ClientAddressError(Exception):
@@ -54,8 +56,19 @@ class TrackerHttpApp:
         self.fallback = fallback
         settings = tracker.settings
         self.on_reverse_proxy = settings.on_reverse_proxy
+        self.inline_store = isinstance(tracker.store, MemorySwarmStore)
         self.external_ip = (
             ipaddress.ip_address(settings.external_ip).packed if settings.external_ip else None
+        )
+
+    def runs_inline(self, scope: Scope) -> bool:
+        """Tell `http1` this request never waits: announce/scrape on the in-memory swarm
+        without a registry lookup (public and listed modes)."""
+        path: str = scope["path"]
+        return (
+            self.inline_store
+            and self.tracker.policy.mode in _INLINE_MODES
+            and (path.startswith("/announce") or path.startswith("/scrape"))
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -130,7 +143,7 @@ class TrackerHttpApp:
             min_interval=result.min_interval,
             complete=result.complete,
             incomplete=result.incomplete,
-            peers=result.peers,
+            peers=[(p.peer_id, p.endpoint) for p in result.peers],
             compact=request.compact,
             no_peer_id=request.no_peer_id,
             external_ip=ip,

@@ -78,6 +78,7 @@ class TrackerRuntime:
                 port=port,
                 app=TrackerHttpApp(self.tracker, health),
                 access_log=self.access_log,
+                http1=True,
             ),
             Listener(
                 name="tracker-api",

@@ -34,7 +34,7 @@ class AnnounceReply:
     min_interval: int
     complete: int
     incomplete: int
-    peers: list[tuple[bytes, bytes]]  # (peer_id, packed endpoint)
+    peers: list[Peer]
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +139,7 @@ class Tracker:
             settings.min_announce_interval,
             counts.complete,
             counts.incomplete,
-            [(p.peer_id, p.endpoint) for p in outcome.peers],
+            outcome.peers,
         )
 
     async def scrape(self, info_hashes: Sequence[bytes], key: str | None) -> list[ScrapeRow]:

@@ -6,6 +6,9 @@ TRANSPORTS = ("tcp4", "tcp6", "udp4", "udp6")
 KINDS = ("connections", "announces", "scrapes")
 
 
+_NAMES = {(t, k): f"{t}_{k}_handled" for t in TRANSPORTS for k in KINDS}
+
+
 class RequestCounters:
     """Counters named `<transport>_<kind>_handled`, as in Torrust's stats JSON."""
 
@@ -15,7 +18,7 @@ class RequestCounters:
         }
 
     def count(self, transport: str, kind: str) -> None:
-        self.counts[f"{transport}_{kind}_handled"] += 1
+        self.counts[_NAMES[transport, kind]] += 1
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.counts)

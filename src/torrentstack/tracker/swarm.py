@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from torrentstack.bittorrent.announce import AnnounceEvent
 
@@ -29,19 +29,18 @@ class Peer:
     event: AnnounceEvent
     updated: float  # epoch seconds of the last announce
     completed_counted: bool = False  # this peer's `completed` event was counted already
+    # Identity in the swarm: peer_id + IP address (the port may change). Computed once: the
+    # announce path needs it several times.
+    key: bytes = field(init=False, compare=False, repr=False)
+    family: int = field(init=False, compare=False, repr=False)  # 0 IPv4, 1 IPv6
 
-    @property
-    def key(self) -> bytes:
-        """Identity in the swarm: peer_id + IP address (the port may change)."""
-        return self.peer_id + self.endpoint[:-2]
+    def __post_init__(self) -> None:
+        self.key = self.peer_id + self.endpoint[:-2]
+        self.family = 0 if len(self.endpoint) == _V4_ENDPOINT else 1
 
     @property
     def is_seeder(self) -> bool:
         return self.left == 0
-
-    @property
-    def family(self) -> int:
-        return 0 if len(self.endpoint) == _V4_ENDPOINT else 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +120,12 @@ class Swarm:
         return len(self._sets[0]) + len(self._sets[1])
 
     def counts(self) -> SwarmCounts:
-        return SwarmCounts(self.complete, self.incomplete, self.downloaded)
+        sets = self._sets
+        return SwarmCounts(
+            len(sets[2].items) + len(sets[3].items),
+            len(sets[0].items) + len(sets[1].items),
+            self.downloaded,
+        )
 
     def __len__(self) -> int:
         return sum(len(s) for s in self._sets)

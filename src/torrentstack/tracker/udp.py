@@ -27,6 +27,7 @@ from torrentstack.bittorrent.tracker_udp import (
 )
 from torrentstack.tracker.connection_id import ConnectionIds
 from torrentstack.tracker.service import Rejected, Tracker
+from torrentstack.tracker.udp_batch import BatchSocket, endpoint_of
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ class UdpTracker:
                 interval=result.interval,
                 leechers=result.incomplete,
                 seeders=result.complete,
-                endpoints=[endpoint for _, endpoint in result.peers],
+                endpoints=[p.endpoint for p in result.peers],
             )
         tracker.counters.count(transport, "scrapes")
         # BEP 41 options exist only on announce: a private scrape over UDP sees zeros (Torrust).
@@ -175,7 +176,12 @@ def _udp_socket(family: int, host: str, port: int, *, v6only: bool) -> socket.so
 
 
 async def serve_udp(server: UdpTracker, sockets: list[socket.socket], stop: asyncio.Event) -> None:
-    """Answer datagrams on `sockets` until `stop` is set."""
+    """Answer datagrams on `sockets` until `stop` is set (batched where the platform allows)."""
+    if BatchSocket.available():
+        async with asyncio.TaskGroup() as group:
+            for sock in sockets:
+                group.create_task(_serve_batched(server, BatchSocket(sock), stop))
+        return
     loop = asyncio.get_running_loop()
     transports: list[asyncio.DatagramTransport] = []
     try:
@@ -193,3 +199,35 @@ async def serve_udp(server: UdpTracker, sockets: list[socket.socket], stop: asyn
     finally:
         for transport in transports:
             transport.close()
+
+
+async def _serve_batched(server: UdpTracker, batch: BatchSocket, stop: asyncio.Event) -> None:
+    """Read batches while datagrams wait; sleep on the event loop's reader when none do."""
+    loop = asyncio.get_running_loop()
+    readable = asyncio.Event()
+    loop.add_reader(batch.fd, readable.set)
+    stopping = asyncio.ensure_future(stop.wait())
+    handle = server.handle
+    try:
+        while not stop.is_set():
+            received = batch.receive()
+            if not received:
+                readable.clear()
+                waiting = asyncio.ensure_future(readable.wait())
+                await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                waiting.cancel()
+                continue
+            replies = []
+            for data, name in received:
+                address = endpoint_of(name)
+                if address is None:
+                    continue
+                reply = await handle(data, address)
+                if reply is not None:
+                    replies.append((reply, name))
+            if replies:
+                batch.send(replies)
+            await asyncio.sleep(0)  # let the rest of the process run between batches
+    finally:
+        loop.remove_reader(batch.fd)
+        stopping.cancel()

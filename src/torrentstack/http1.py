@@ -1,0 +1,251 @@
+"""A small HTTP/1.1 server for ASGI apps on a hot path (the tracker's announce listener).
+
+uvicorn spends most of an announce's time in its own request cycle; this server parses a
+request head with one `find`, keeps connections alive, answers pipelined requests in order, and runs
+a request with no task at all when the app says it will not wait (the in-memory swarm). Request bodies are read and handed over whole; streaming, chunked bodies and upgrades
+are not supported (a tracker never needs them): such requests get 501 and the connection closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import logging
+import socket
+import typing
+from collections.abc import Coroutine
+from typing import Any
+from urllib.parse import unquote
+
+from starlette.types import ASGIApp, Message
+
+logger = logging.getLogger(__name__)
+
+MAX_HEAD = 16 * 1024
+MAX_BODY = 1024 * 1024
+_REASONS = {200: b"OK", 400: b"Bad Request", 404: b"Not Found", 405: b"Method Not Allowed",
+            413: b"Content Too Large", 431: b"Request Header Fields Too Large",
+            500: b"Internal Server Error", 501: b"Not Implemented", 503: b"Service Unavailable"}  # fmt: skip
+
+
+def _run_inline(coro: Coroutine[Any, Any, None]) -> asyncio.Future[None] | None:
+    """Run `coro` now; return a future finishing it only if it suspended after all.
+
+    Only for apps that say a request runs inline (`runs_inline(scope)`): their coroutine awaits
+    nothing but plain asyncio futures, so resuming it from another task is sound.
+    """
+    try:
+        waiting = coro.send(None)
+    except StopIteration:
+        return None
+
+    async def rest(waiting: Any) -> None:
+        while True:
+            if waiting is None:
+                await asyncio.sleep(0)
+            else:
+                # The coroutine's own await marked the future "blocking" (a task would clear
+                # that when it takes the future over); clear it so this await can wait on it.
+                waiting._asyncio_future_blocking = False
+                with contextlib.suppress(BaseException):  # the coroutine sees it when resumed
+                    await waiting
+            try:
+                waiting = coro.send(None)
+            except StopIteration:
+                return
+
+    return asyncio.ensure_future(rest(waiting))
+
+
+class _Connection(asyncio.Protocol):
+    def __init__(self, app: ASGIApp, server_address: tuple[str, int]) -> None:
+        self.app = app
+        self.server_address = server_address
+        self.transport: asyncio.Transport | None = None
+        self.client: tuple[str, int] | None = None
+        self.buffer = bytearray()
+        self.busy: asyncio.Future[None] | None = None
+        self.closing = False
+        self.pending: collections.deque[dict[str, Any]] = collections.deque()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports do not subclass asyncio.Transport but behave as one
+        self.transport = typing.cast(asyncio.Transport, transport)
+        peer = transport.get_extra_info("peername")
+        self.client = (peer[0], peer[1]) if peer else None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closing = True
+        self.pending.clear()
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        self._parse()
+        self._next()
+
+    def _parse(self) -> None:
+        buffer = self.buffer
+        while not self.closing:
+            end = buffer.find(b"\r\n\r\n")
+            if end < 0:
+                if len(buffer) > MAX_HEAD:
+                    self._fail(431)
+                return
+            head = bytes(buffer[:end])
+            lines = head.split(b"\r\n")
+            parts = lines[0].split(b" ")
+            if len(parts) != 3 or not parts[2].startswith(b"HTTP/1."):
+                self._fail(400)
+                return
+            method, target, version = parts
+            headers = []
+            length = 0
+            keep_alive = version == b"HTTP/1.1"
+            for line in lines[1:]:
+                name, sep, value = line.partition(b":")
+                if not sep:
+                    self._fail(400)
+                    return
+                name = name.strip().lower()
+                value = value.strip()
+                headers.append((name, value))
+                if name == b"content-length":
+                    if not value.isdigit():
+                        self._fail(400)
+                        return
+                    length = int(value)
+                elif name == b"connection":
+                    token = value.lower()
+                    keep_alive = token != b"close" and (keep_alive or token == b"keep-alive")
+                elif name == b"transfer-encoding":
+                    self._fail(501)
+                    return
+            if length > MAX_BODY:
+                self._fail(413)
+                return
+            if len(buffer) < end + 4 + length:
+                return  # the body is still arriving
+            body = bytes(buffer[end + 4 : end + 4 + length])
+            del buffer[: end + 4 + length]
+            raw_path, _, query = target.partition(b"?")
+            text = raw_path.decode("latin-1")
+            self.pending.append(
+                {
+                    "scope": {
+                        "type": "http",
+                        "asgi": {"version": "3.0", "spec_version": "2.3"},
+                        "http_version": version[5:].decode("latin-1"),
+                        "method": method.decode("latin-1"),
+                        "scheme": "http",
+                        "path": unquote(text) if "%" in text else text,
+                        "raw_path": raw_path,
+                        "query_string": query,
+                        "root_path": "",
+                        "headers": headers,
+                        "client": self.client,
+                        "server": self.server_address,
+                    },
+                    "body": body,
+                    "keep_alive": keep_alive,
+                }
+            )
+
+    def _next(self) -> None:
+        while self.pending and self.busy is None and not self.closing:
+            request = self.pending.popleft()
+            inline = getattr(self.app, "runs_inline", None)
+            if inline is not None and inline(request["scope"]):
+                task = _run_inline(self._respond(request))
+                if task is None:
+                    continue
+            else:
+                task = asyncio.ensure_future(self._respond(request))
+            self.busy = task
+            task.add_done_callback(self._done)
+
+    def _done(self, _task: asyncio.Future[None]) -> None:
+        self.busy = None
+        self._next()
+
+    async def _respond(self, request: dict[str, Any]) -> None:
+        transport = self.transport
+        if transport is None:
+            return
+        keep_alive: bool = request["keep_alive"]
+        body_sent = False
+        started = False
+
+        async def receive() -> Message:
+            nonlocal body_sent
+            if not body_sent:
+                body_sent = True
+                return {"type": "http.request", "body": request["body"], "more_body": False}
+            return {"type": "http.disconnect"}
+
+        head: list[bytes] = []
+
+        async def send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                status = message["status"]
+                head.append(b"HTTP/1.1 %d %s\r\n" % (status, _REASONS.get(status, b"Unknown")))
+                for name, value in message.get("headers", ()):
+                    head.append(b"%s: %s\r\n" % (name, value))
+                if not keep_alive:
+                    head.append(b"connection: close\r\n")
+                head.append(b"\r\n")
+            elif message["type"] == "http.response.body":
+                # head and body in one write: one send() system call per response
+                head.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    transport.write(b"".join(head))
+                    head.clear()
+
+        try:
+            await self.app(request["scope"], receive, send)
+        except Exception:
+            logger.exception("unhandled error answering %s", request["scope"]["path"])
+            if not started:
+                transport.write(b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\n\r\n")
+            keep_alive = False
+        if not keep_alive:
+            self.closing = True
+            transport.close()
+
+    def _fail(self, status: int) -> None:
+        if self.transport is not None:
+            reason = _REASONS[status]
+            self.transport.write(
+                b"HTTP/1.1 %d %s\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                % (status, reason)
+            )
+            self.transport.close()
+        self.closing = True
+
+
+async def serve_http1(
+    app: ASGIApp, sock: socket.socket, stop: asyncio.Event, ready: asyncio.Event
+) -> None:
+    """Serve `app` on the listening socket `sock` until `stop` is set."""
+    loop = asyncio.get_running_loop()
+    host, port = sock.getsockname()[:2]
+    connections: list[_Connection] = []
+
+    def factory() -> _Connection:
+        connection = _Connection(app, (host, port))
+        connections[:] = [c for c in connections if not c.closing]
+        connections.append(connection)
+        return connection
+
+    server = await loop.create_server(factory, sock=sock)
+    ready.set()
+    try:
+        await stop.wait()
+    finally:
+        server.close()
+        for connection in connections:
+            if connection.transport is not None:
+                connection.transport.close()
+        await server.wait_closed()
