@@ -15,15 +15,19 @@ from hashlib import blake2b
 
 BUCKET_SECONDS = 60
 _BUCKETS_ACCEPTED = 3  # current + 2 previous: valid for 120..180 s
+_MAX_CHECKED = 200_000  # remembered valid ids; cleared when full (a cache, not state)
 
 
 class ConnectionIds:
     """Issue and check connection ids for one tracker process."""
 
-    __slots__ = ("_secret",)
+    __slots__ = ("_checked", "_secret")
 
     def __init__(self, secret: bytes | None = None) -> None:
         self._secret = secret if secret is not None else secrets.token_bytes(32)
+        # address -> (connection id, bucket it was issued in): a client announces many times on
+        # one id, and re-hashing it each time is most of the cost of a check.
+        self._checked: dict[bytes, tuple[int, int]] = {}
 
     def _compute(self, address: bytes, bucket: int) -> bytes:
         return blake2b(
@@ -36,11 +40,17 @@ class ConnectionIds:
 
     def valid(self, connection_id: int, address: bytes, now: float) -> bool:
         """Return whether `connection_id` was issued to `address` in the last 2-3 minutes."""
-        given = connection_id.to_bytes(8, "big")
         bucket = int(now) // BUCKET_SECONDS
+        known = self._checked.get(address)
+        if known is not None and known[0] == connection_id:  # fixed-width ints: no timing leak
+            return bucket - _BUCKETS_ACCEPTED < known[1] <= bucket
+        given = connection_id.to_bytes(8, "big")
         # Each comparison is constant-time. Stopping at the first match tells a timing observer
         # only how old a *valid* id is, which it knows already; it never leaks the secret.
         for age in range(_BUCKETS_ACCEPTED):
             if hmac.compare_digest(given, self._compute(address, bucket - age)):
+                if len(self._checked) >= _MAX_CHECKED:
+                    self._checked.clear()
+                self._checked[address] = (connection_id, bucket - age)
                 return True
         return False

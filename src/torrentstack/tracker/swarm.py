@@ -97,7 +97,13 @@ class _PeerSet:
         items = self.items
         if len(items) <= k:
             return [p for p in items if p.key != exclude]
-        picked = random.sample(items, k + (1 if exclude in self.index else 0))
+        # A contiguous run from a random start, wrapping (as aquatic does): one random number
+        # and two C-level slices instead of k random picks. Swap-remove keeps the order mixed.
+        want = k + 1  # room for the requester, who may fall inside the run
+        start = random.randrange(len(items))  # noqa: S311 - peer shuffling, not crypto
+        picked = items[start : start + want]
+        if len(picked) < want:
+            picked += items[: want - len(picked)]
         return [p for p in picked if p.key != exclude][:k]
 
 

@@ -31,7 +31,8 @@ from torrentstack.tracker.udp_batch import BatchSocket, endpoint_of
 
 logger = logging.getLogger(__name__)
 
-MAX_QUEUE = 20_000  # datagrams waiting for the worker; beyond this they are dropped
+MAX_QUEUE = 20_000
+FLUSH_EVERY = 16  # replies sent per sendmmsg while a received batch is still being answered  # datagrams waiting for the worker; beyond this they are dropped
 
 
 def key_from_url_data(url_data: bytes) -> str | None:
@@ -206,16 +207,19 @@ async def _serve_batched(server: UdpTracker, batch: BatchSocket, stop: asyncio.E
     loop = asyncio.get_running_loop()
     readable = asyncio.Event()
     loop.add_reader(batch.fd, readable.set)
-    stopping = asyncio.ensure_future(stop.wait())
+
+    async def wake_on_stop() -> None:
+        await stop.wait()
+        readable.set()
+
+    watcher = asyncio.ensure_future(wake_on_stop())
     handle = server.handle
     try:
         while not stop.is_set():
             received = batch.receive()
             if not received:
                 readable.clear()
-                waiting = asyncio.ensure_future(readable.wait())
-                await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
-                waiting.cancel()
+                await readable.wait()
                 continue
             replies = []
             for data, name in received:
@@ -225,9 +229,12 @@ async def _serve_batched(server: UdpTracker, batch: BatchSocket, stop: asyncio.E
                 reply = await handle(data, address)
                 if reply is not None:
                     replies.append((reply, name))
+                    if len(replies) == FLUSH_EVERY:  # answer early: the client waits on these
+                        batch.send(replies)
+                        replies = []
             if replies:
                 batch.send(replies)
             await asyncio.sleep(0)  # let the rest of the process run between batches
     finally:
         loop.remove_reader(batch.fd)
-        stopping.cancel()
+        watcher.cancel()

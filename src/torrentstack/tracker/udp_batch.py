@@ -98,6 +98,7 @@ class BatchSocket:
         self._out = _Arrays()
         self._data_view = memoryview(self._in.data)
         self._names_view = memoryview(self._in.names)
+        self._used = 0  # entries whose namelen the last receive() let the kernel change
 
     @staticmethod
     def available() -> bool:
@@ -106,16 +107,18 @@ class BatchSocket:
     def receive(self) -> list[tuple[bytes, bytes]]:
         """Return up to 64 waiting datagrams as (data, raw sockaddr); [] when none wait."""
         arrays = self._in
-        # reset namelen (the kernel shrinks it to the address it wrote)
+        # reset namelen where the last call used it (the kernel shrinks it to what it wrote)
         headers = arrays.headers
-        for i in range(BATCH):
+        for i in range(self._used):
             struct.pack_into("=I", headers, i * 64 + _NAMELEN_OFFSET, _ADDRESS_SIZE)
+        self._used = 0
         count = self._libc.recvmmsg(self.fd, arrays.headers_address, BATCH, _MSG_DONTWAIT, None)
         if count < 0:
             code = ctypes.get_errno()
             if code in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR):
                 return []
             raise OSError(code, "recvmmsg failed")
+        self._used = count
         data, names = self._data_view, self._names_view
         out = []
         for i in range(count):
