@@ -17,11 +17,13 @@ def test_valid_for_the_issuing_address_for_at_least_two_minutes():
     assert not ids.valid(cid, ADDRESS, NOW - 61)  # not before it was issued
 
 
-def test_bound_to_address_and_port_and_secret():
+def test_bound_to_the_ip_and_secret_not_the_port():
     ids = ConnectionIds(b"k" * 32)
     cid = ids.issue(ADDRESS, NOW)
     assert not ids.valid(cid, pack_endpoint("10.0.0.2", 6881), NOW)
-    assert not ids.valid(cid, pack_endpoint("10.0.0.1", 6882), NOW)
+    assert not ids.valid(cid, pack_endpoint("2001:db8::1", 6881), NOW)
+    # libtorrent sends one cached id from all its sockets: another port of the same IP is fine
+    assert ids.valid(cid, pack_endpoint("10.0.0.1", 6882), NOW)
     assert not ConnectionIds(b"x" * 32).valid(cid, ADDRESS, NOW)
     assert not ids.valid(cid ^ 1, ADDRESS, NOW)
 

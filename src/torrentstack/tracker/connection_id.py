@@ -1,8 +1,8 @@
-"""Stateless BEP 15 connection ids: a keyed hash of (client address, time bucket).
+"""Stateless BEP 15 connection ids: a keyed hash of (client IP address, time bucket).
 
 Why: a connection id proves the client can receive at the address it claims. Without it, a
 spoofed-source announce would make the tracker send peer lists to a victim (amplification) or
-plant fake peers. Ids are never stored: `issue` hashes the address with the current minute under
+plant fake peers. Ids are never stored: `issue` hashes the IP with the current minute under
 a per-process secret; `valid` recomputes it for the current and two previous minutes (so an id
 lives at least the 2 minutes BEP 15 asks for) and compares each candidate in constant time.
 """
@@ -35,22 +35,28 @@ class ConnectionIds:
         ).digest()
 
     def issue(self, address: bytes, now: float) -> int:
-        """Return the 64-bit id for `address` (packed IP + port) at time `now`."""
-        return int.from_bytes(self._compute(address, int(now) // BUCKET_SECONDS), "big")
+        """Return the 64-bit id for `address` (packed IP + port; the port is not bound).
+
+        The id covers the IP only, as in opentracker and aquatic: libtorrent caches one id per
+        tracker for the whole process and sends it from every socket it has (other sessions,
+        its SSL port), and NATs may change the port. Spoofing still needs the victim's IP.
+        """
+        return int.from_bytes(self._compute(address[:-2], int(now) // BUCKET_SECONDS), "big")
 
     def valid(self, connection_id: int, address: bytes, now: float) -> bool:
-        """Return whether `connection_id` was issued to `address` in the last 2-3 minutes."""
+        """Return whether `connection_id` was issued to `address`'s IP in the last 2-3 minutes."""
         bucket = int(now) // BUCKET_SECONDS
-        known = self._checked.get(address)
+        ip = address[:-2]
+        known = self._checked.get(ip)
         if known is not None and known[0] == connection_id:  # fixed-width ints: no timing leak
             return bucket - _BUCKETS_ACCEPTED < known[1] <= bucket
         given = connection_id.to_bytes(8, "big")
         # Each comparison is constant-time. Stopping at the first match tells a timing observer
         # only how old a *valid* id is, which it knows already; it never leaks the secret.
         for age in range(_BUCKETS_ACCEPTED):
-            if hmac.compare_digest(given, self._compute(address, bucket - age)):
+            if hmac.compare_digest(given, self._compute(ip, bucket - age)):
                 if len(self._checked) >= _MAX_CHECKED:
                     self._checked.clear()
-                self._checked[address] = (connection_id, bucket - age)
+                self._checked[ip] = (connection_id, bucket - age)
                 return True
         return False
