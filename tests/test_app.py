@@ -132,3 +132,24 @@ async def test_healthz_reports_an_unreachable_database(tmp_path):
         assert response.json()["database"] == "unavailable"
     finally:
         await engine.dispose()
+
+
+@pytest.mark.database
+async def test_tracker_token_is_generated_shown_once_and_accepted(
+    database_settings, tmp_path, caplog
+):
+    settings = loopback_settings(database_settings, tmp_path)
+    caplog.set_level("WARNING", logger="torrentstack.app")
+    for start in range(2):
+        async with running(settings, ["tracker"]) as listeners:
+            api = next(item for item in listeners if item.name == "tracker-api")
+            token = (settings.data_dir() / "secrets" / "tracker-api-token").read_text().strip()
+            async with httpx.AsyncClient() as client:
+                base = f"http://127.0.0.1:{api.bound_port}/api/v1/stats"
+                assert (await client.get(f"{base}?token={token}")).status_code == 200
+                assert (await client.get(f"{base}?token=nope")).status_code == 401
+        shown = [
+            r.getMessage() for r in caplog.records if "generated access token" in r.getMessage()
+        ]
+        assert len(shown) == 1, start  # the first start only
+        assert token in shown[0]

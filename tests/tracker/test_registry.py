@@ -52,6 +52,7 @@ async def test_members_announce_and_the_registry_decides_per_torrent(make_runtim
     registry = SiteRegistry()
     tracker = (await make_runtime(registry=registry, mode="private")).tracker
     assert (await announce(tracker, announce_query(left=0)))[b"complete"] == 1
+    assert registry.lookups == 1  # one registry lookup per announce
     refused = await announce(tracker, announce_query(HASH_B))
     assert refused[b"failure reason"] == b"Unregistered torrent"
     banned = await announce(tracker, announce_query(), key=BANNED)

@@ -130,26 +130,35 @@ class AccessPolicy:
     def replace_keys(self, keys: Iterable[AuthKey]) -> None:
         self.keys = {k.key: k for k in keys}
 
-    async def refusal(self, info_hash: bytes, key: str | None, now: float) -> str | None:
-        """Return the failure reason for an announce, or None when it may go ahead."""
-        mode = self.mode
-        if mode.private:
-            reason = await self._key_refusal(key, now)
-            if reason is not None:
-                return reason
-        if mode.listed and info_hash not in self.whitelist:
-            return REASON_NOT_WHITELISTED.format(info_hash=info_hash.hex())
-        if mode.private and key is not None and key not in self.keys:
-            member = await self.registry.member(key)
-            if member is not None:
-                return await self.registry.refusal(member, info_hash)
-        return None
+    async def check(
+        self, info_hash: bytes, key: str | None, now: float
+    ) -> tuple[str | None, Member | None]:
+        """Return (failure reason or None, the registry member behind `key` if any).
 
-    async def member(self, key: str | None) -> Member | None:
-        """Return the registry member behind `key` (only they get transfer credit)."""
-        if key is None or not self.mode.private or key in self.keys:
-            return None
-        return await self.registry.member(key)
+        One registry lookup per announce; only a member's transfers are reported back.
+        """
+        mode = self.mode
+        member = None
+        if mode.private:
+            if key is None:
+                return REASON_MISSING_KEY, None
+            found = self.keys.get(key)
+            if found is not None:
+                if found.expired(now):
+                    return REASON_EXPIRED_KEY, None
+            else:
+                member = await self.registry.member(key)
+                if member is None:
+                    if not is_valid_key(key):
+                        return REASON_BAD_KEY, None
+                    return REASON_UNKNOWN_KEY.format(key=key), None
+        if mode.listed and info_hash not in self.whitelist:
+            return REASON_NOT_WHITELISTED.format(info_hash=info_hash.hex()), None
+        if member is not None:
+            reason = await self.registry.refusal(member, info_hash)
+            if reason is not None:
+                return reason, None
+        return None, member
 
     async def may_scrape(self, info_hash: bytes, key: str | None, now: float) -> bool:
         """Return whether scrape shows real counts (else Torrust answers zeros)."""

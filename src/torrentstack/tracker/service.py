@@ -93,8 +93,9 @@ class Tracker:
         """Apply an announce from `endpoint` (packed address + the announced port)."""
         now = self.clock()
         policy = self.policy
+        member = None
         if policy.mode is not TrackerMode.PUBLIC:
-            reason = await policy.refusal(request.info_hash, key, now)
+            reason, member = await policy.check(request.info_hash, key, now)
             if reason is not None:
                 return Rejected(reason)
         settings = self.settings
@@ -120,19 +121,18 @@ class Tracker:
             return Rejected(REASON_UNAVAILABLE)
         if outcome.completed_now:
             self.completed.increment(request.info_hash)
-        if key is not None and policy.mode.private and outcome.known:
-            member = await policy.member(key)
-            if member is not None and (outcome.uploaded_delta or outcome.downloaded_delta):
-                self.ledger.append(
-                    TransferDelta(
-                        member.passkey,
-                        request.info_hash,
-                        outcome.uploaded_delta,
-                        outcome.downloaded_delta,
-                        request.left,
-                        request.event.name.lower(),
-                    )
+        moved = outcome.uploaded_delta or outcome.downloaded_delta
+        if member is not None and outcome.known and moved:
+            self.ledger.append(
+                TransferDelta(
+                    member.passkey,
+                    request.info_hash,
+                    outcome.uploaded_delta,
+                    outcome.downloaded_delta,
+                    request.left,
+                    request.event.name.lower(),
                 )
+            )
         counts = outcome.counts
         return AnnounceReply(
             settings.announce_interval,
