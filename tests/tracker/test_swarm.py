@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from torrentstack.bittorrent.announce import AnnounceEvent, pack_endpoint
 from torrentstack.tracker.swarm import Peer, Swarm, SwarmTable
 
@@ -165,3 +170,21 @@ def test_linked_hashes_share_one_swarm():
     assert table.get(v1) is table.get(v2)
     merged = table.get(v1)
     assert merged is not None and merged.downloaded == 3
+
+
+@settings(max_examples=300, deadline=None)
+@given(n=st.integers(0, 40), k=st.integers(0, 45), excluded=st.integers(-1, 45), seed=st.integers())
+def test_peer_runs_never_hold_the_requester_and_are_full_and_distinct(n, k, excluded, seed):
+    from torrentstack.tracker.swarm import _PeerSet
+
+    random.seed(seed)
+    peers = _PeerSet()
+    for i in range(n):
+        peers.add(peer(i))
+    exclude = peer(excluded).key if excluded >= 0 else None
+    picked = peers.sample(k, exclude)
+    keys = [p.key for p in picked]
+    assert exclude not in keys
+    assert len(set(keys)) == len(keys)
+    present = exclude is not None and 0 <= excluded < n
+    assert len(picked) == min(k, n - present)

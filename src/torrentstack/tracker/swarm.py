@@ -92,19 +92,28 @@ class _PeerSet:
             self.index[last.key] = at
 
     def sample(self, k: int, exclude: bytes | None) -> list[Peer]:
+        """Up to `k` peers, never the one keyed `exclude`: list slices, no per-peer Python."""
         if k <= 0:
             return []
         items = self.items
-        if len(items) <= k:
-            return [p for p in items if p.key != exclude]
+        n = len(items)
+        skip = self.index.get(exclude) if exclude is not None else None
+        if n <= k:
+            return items[:] if skip is None else items[:skip] + items[skip + 1 :]
         # A contiguous run from a random start, wrapping (as aquatic does): one random number
-        # and two C-level slices instead of k random picks. Swap-remove keeps the order mixed.
-        want = k + 1  # room for the requester, who may fall inside the run
-        start = random.randrange(len(items))  # noqa: S311 - peer shuffling, not crypto
-        picked = items[start : start + want]
-        if len(picked) < want:
-            picked += items[: want - len(picked)]
-        return [p for p in picked if p.key != exclude][:k]
+        # and C-level slices instead of k random picks. Swap-remove keeps the order mixed.
+        start = random.randrange(n)  # noqa: S311 - peer shuffling, not crypto
+        if skip is not None and (skip - start) % n <= k:
+            # the requester falls inside a run of k + 1: take the run and cut it out
+            picked = items[start : start + k + 1]
+            if len(picked) < k + 1:
+                picked += items[: k + 1 - len(picked)]
+            del picked[(skip - start) % n]
+            return picked
+        picked = items[start : start + k]
+        if len(picked) < k:
+            picked += items[: k - len(picked)]
+        return picked
 
 
 class Swarm:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
+import operator
 import socket
 import typing
 from typing import Any
@@ -31,6 +32,7 @@ from torrentstack.tracker.udp_batch import BatchSocket, endpoint_of
 
 logger = logging.getLogger(__name__)
 
+_ENDPOINT = operator.attrgetter("endpoint")
 MAX_QUEUE = 20_000
 FLUSH_EVERY = 16  # replies sent per sendmmsg while a received batch is still being answered  # datagrams waiting for the worker; beyond this they are dropped
 
@@ -99,7 +101,7 @@ class UdpTracker:
                 interval=result.interval,
                 leechers=result.incomplete,
                 seeders=result.complete,
-                endpoints=[p.endpoint for p in result.peers],
+                endpoints=list(map(_ENDPOINT, result.peers)),
             )
         tracker.counters.count(transport, "scrapes")
         # BEP 41 options exist only on announce: a private scrape over UDP sees zeros (Torrust).
