@@ -56,6 +56,18 @@ def _bad_info_hash(text: str) -> PlainTextResponse:
     )
 
 
+async def _with_path_hash(
+    request: Request, action: Callable[[bytes], Awaitable[None]]
+) -> Response:
+    """Run `action` on the path's `{info_hash}`: `{"status":"ok"}`, or 400 when malformed."""
+    text = request.path_params["info_hash"]
+    info_hash = _parse_info_hash(text)
+    if info_hash is None:
+        return _bad_info_hash(text)
+    await action(info_hash)
+    return _ok()
+
+
 def _counts(info_hash: bytes, counts: SwarmCounts) -> dict[str, Any]:
     return {
         "info_hash": info_hash.hex(),
@@ -255,21 +267,11 @@ class AdminApi:
 
     async def whitelist_add(self, request: Request) -> Response:
         """Add a hash to the whitelist (used in `listed` and `private_listed` modes)."""
-        text = request.path_params["info_hash"]
-        info_hash = _parse_info_hash(text)
-        if info_hash is None:
-            return _bad_info_hash(text)
-        await self.tracker.whitelist_add(info_hash)
-        return _ok()
+        return await _with_path_hash(request, self.tracker.whitelist_add)
 
     async def whitelist_remove(self, request: Request) -> Response:
         """Remove a hash from the whitelist (a hash not listed is fine, as in Torrust v1)."""
-        text = request.path_params["info_hash"]
-        info_hash = _parse_info_hash(text)
-        if info_hash is None:
-            return _bad_info_hash(text)
-        await self.tracker.whitelist_remove(info_hash)
-        return _ok()
+        return await _with_path_hash(request, self.tracker.whitelist_remove)
 
     async def whitelist_reload(self, request: Request) -> Response:
         """Reload the whitelist from the database."""
