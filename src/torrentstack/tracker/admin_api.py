@@ -56,9 +56,7 @@ def _bad_info_hash(text: str) -> PlainTextResponse:
     )
 
 
-async def _with_path_hash(
-    request: Request, action: Callable[[bytes], Awaitable[None]]
-) -> Response:
+async def _with_path_hash(request: Request, action: Callable[[bytes], Awaitable[None]]) -> Response:
     """Run `action` on the path's `{info_hash}`: `{"status":"ok"}`, or 400 when malformed."""
     text = request.path_params["info_hash"]
     info_hash = _parse_info_hash(text)
