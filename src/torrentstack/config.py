@@ -72,7 +72,8 @@ class LogSettings(Section):
     )
     access_log: bool = Field(
         default=False,
-        description="Log every HTTP request (query strings are redacted of secrets).",
+        description="Log every HTTP request (query strings are redacted of secrets); the "
+        "tracker's announce/scrape port never logs requests.",
     )
 
 
