@@ -12,6 +12,7 @@ from tests.tracker.wire import HASH_A, HASH_B, peer_id
 from torrentstack.bittorrent.announce import pack_endpoint
 from torrentstack.tracker.policy import AuthKey
 from torrentstack.tracker.udp import UdpTracker, key_from_url_data
+from torrentstack.tracker.udp_batch import BatchSocket
 
 pytestmark = pytest.mark.database
 
@@ -148,8 +149,14 @@ def test_key_from_url_data(data, key):
     assert key_from_url_data(data) == key
 
 
-async def test_real_udp_socket(make_runtime):
-    runtime = await make_runtime(udp=True, api_port=0)
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1"])
+@pytest.mark.parametrize("batched", [True, False], ids=["recvmmsg", "asyncio-endpoint"])
+async def test_real_udp_socket(make_runtime, monkeypatch, batched, host):
+    if not batched:  # the fallback used where recvmmsg/sendmmsg are not available
+        monkeypatch.setattr(BatchSocket, "available", staticmethod(lambda: False))
+    elif not BatchSocket.available():
+        pytest.skip("recvmmsg/sendmmsg are not available here")
+    runtime = await make_runtime(udp=True, api_port=0, host=host)
     listeners = await runtime.start(health=None)  # type: ignore[arg-type]
     port = runtime.udp_sockets[0].getsockname()[1]
     assert listeners[0].port == port  # HTTP shares the UDP port
@@ -157,9 +164,10 @@ async def test_real_udp_socket(make_runtime):
     task = asyncio.create_task(runtime.run(stop))
     try:
         loop = asyncio.get_running_loop()
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_DGRAM) as sock:
             sock.setblocking(False)
-            await loop.sock_connect(sock, ("127.0.0.1", port))
+            await loop.sock_connect(sock, (host, port))
             await loop.sock_sendall(sock, connect_packet(5))
             reply = await asyncio.wait_for(loop.sock_recv(sock, 100), 5)
             _, txid, cid = struct.unpack(">IIQ", reply)
