@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
+from tests.tracker.wire import make_peer
 from torrentstack.bittorrent.announce import AnnounceEvent, pack_endpoint
 from torrentstack.cache import CacheError
 from torrentstack.cache.redis import connect
@@ -26,21 +28,8 @@ H2 = bytes.fromhex("22" * 20)
 H3 = bytes.fromhex("33" * 20)
 
 
-def peer(
-    n: int,
-    *,
-    ip: str | None = None,
-    port: int = 6881,
-    left: int = 100,
-    up: int = 0,
-    down: int = 0,
-    event: AnnounceEvent = E.NONE,
-    at: float = NOW,
-) -> Peer:
-    address = ip if ip is not None else f"10.0.{n // 256}.{n % 256}"
-    return Peer(
-        b"-qB4650-" + n.to_bytes(12, "big"), pack_endpoint(address, port), up, down, left, event, at
-    )
+def peer(n: int, *, at: float = NOW, **fields: Any) -> Peer:
+    return make_peer(n, at=at, **fields)
 
 
 def seeder(n: int, **kwargs) -> Peer:

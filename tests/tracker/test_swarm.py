@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.tracker.wire import make_peer
 from torrentstack.bittorrent.announce import AnnounceEvent, pack_endpoint
 from torrentstack.tracker.swarm import Peer, Swarm, SwarmTable
 
@@ -14,27 +16,8 @@ NOW = 1_000_000.0
 E = AnnounceEvent
 
 
-def peer(
-    n: int,
-    *,
-    ip: str | None = None,
-    port: int = 6881,
-    left: int = 100,
-    up: int = 0,
-    down: int = 0,
-    event: AnnounceEvent = E.NONE,
-    at: float = NOW,
-) -> Peer:
-    address = ip if ip is not None else f"10.0.{n // 256}.{n % 256}"
-    return Peer(
-        b"-qB4650-" + n.to_bytes(12, "big"),
-        pack_endpoint(address, port),
-        up,
-        down,
-        left,
-        event,
-        at,
-    )
+def peer(n: int, *, at: float = NOW, **fields: Any) -> Peer:
+    return make_peer(n, at=at, **fields)
 
 
 def test_seeders_are_peers_with_nothing_left():

@@ -6,6 +6,8 @@ from typing import Any
 from urllib.parse import quote_from_bytes
 
 from torrentstack.bittorrent import bencode
+from torrentstack.bittorrent.announce import AnnounceEvent, pack_endpoint
+from torrentstack.tracker.swarm import Peer
 
 HASH_A = bytes.fromhex("c12fe1c06bba254a9dc9f519b335aa7c1367a88a")
 HASH_B = bytes.fromhex("0000000000000000000000000000000000000b0b")
@@ -13,6 +15,22 @@ HASH_B = bytes.fromhex("0000000000000000000000000000000000000b0b")
 
 def peer_id(n: int) -> bytes:
     return b"-qB4650-" + n.to_bytes(12, "big")
+
+
+def make_peer(
+    n: int,
+    *,
+    at: float,
+    ip: str | None = None,
+    port: int = 6881,
+    left: int = 100,
+    up: int = 0,
+    down: int = 0,
+    event: AnnounceEvent = AnnounceEvent.NONE,
+) -> Peer:
+    """Peer number `n` (its own peer id and, unless given, its own 10.0.x.y address)."""
+    address = ip if ip is not None else f"10.0.{n // 256}.{n % 256}"
+    return Peer(peer_id(n), pack_endpoint(address, port), up, down, left, event, at)
 
 
 def announce_query(

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from socket import AF_INET, AF_INET6, inet_pton
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from torrentstack.bittorrent.announce import pack_endpoint
+from torrentstack.bittorrent.announce import EndpointError, pack_endpoint
 from torrentstack.bittorrent.tracker_http import (
     TrackerRequestError,
     encode_announce,
@@ -30,7 +29,6 @@ logger = logging.getLogger(__name__)
 
 _HEADERS = [(b"content-type", b"text/plain; charset=utf-8"), (b"cache-control", b"no-cache")]
 _HEALTH = b'{"status":"Ok"}'
-_V4_MAPPED = bytes(10) + b"\xff\xff"
 _INLINE_MODES = (TrackerMode.PUBLIC, TrackerMode.LISTED)
 
 
@@ -106,13 +104,11 @@ class TrackerHttpApp:
                 raise _ClientAddressError("unknown client address")
             text = client[0]
         try:
-            packed = inet_pton(AF_INET6 if ":" in text else AF_INET, text.partition("%")[0])
-        except (OSError, ValueError):
+            packed = pack_endpoint(text, 0)[:-2]  # IPv4-mapped IPv6 becomes IPv4, zones go
+        except EndpointError:
             raise _ClientAddressError(
                 "missing or invalid the right most X-Forwarded-For IP"
             ) from None
-        if len(packed) == 16 and packed[:12] == _V4_MAPPED:
-            packed = packed[12:]
         if self.external_ip is not None and _is_loopback(packed):
             packed = self.external_ip
         return packed

@@ -255,9 +255,6 @@ class SwarmTable:
             swarm = self.swarms[key] = Swarm(downloaded)
         return swarm
 
-    def remove(self, info_hash: bytes) -> bool:
-        return self.swarms.pop(self.canonical(info_hash), None) is not None
-
     def expire(self, cutoff: float) -> tuple[int, int]:
         """Drop stale peers, then peerless swarms that have no completed count to keep.
 
