@@ -10,6 +10,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.tracker.native_swarm import KINDS, MakeSwarm, swarm_class
 from torrentstack.config import TrackerSettings
 from torrentstack.db import migrate
 from torrentstack.db.engine import create_engine
@@ -70,3 +71,9 @@ def client_for(app: Any, ip: str = "10.1.2.3", port: int = 40000) -> httpx.Async
     """An in-process HTTP client whose requests come from `ip`."""
     transport = httpx.ASGITransport(app=app, client=(ip, port))
     return httpx.AsyncClient(transport=transport, base_url="http://tracker.test")
+
+
+@pytest.fixture(params=KINDS)
+def new_swarm(request: pytest.FixtureRequest) -> MakeSwarm:
+    """A swarm class: the pure-Python one, then the compiled one."""
+    return swarm_class(request.param)

@@ -1,4 +1,7 @@
-"""The pure swarm: identity, counting, peer choice, expiry, linked hashes."""
+"""The swarm: identity, counting, peer choice, expiry, linked hashes.
+
+Every test runs on the pure-Python `Swarm` and on the compiled one (`_swarmcore.c`).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +11,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.tracker.native_swarm import MakeSwarm
 from tests.tracker.wire import make_peer
 from torrentstack.bittorrent.announce import AnnounceEvent, pack_endpoint
-from torrentstack.tracker.swarm import Peer, Swarm, SwarmTable
+from torrentstack.tracker.swarm import Peer, SwarmTable
 
 NOW = 1_000_000.0
 E = AnnounceEvent
@@ -20,8 +24,8 @@ def peer(n: int, *, at: float = NOW, **fields: Any) -> Peer:
     return make_peer(n, at=at, **fields)
 
 
-def test_seeders_are_peers_with_nothing_left():
-    swarm = Swarm()
+def test_seeders_are_peers_with_nothing_left(new_swarm: MakeSwarm):
+    swarm = new_swarm()
     swarm.announce(peer(1, left=0), 50, both_families=True)
     swarm.announce(peer(2, left=5), 50, both_families=True)
     assert (swarm.complete, swarm.incomplete) == (1, 1)
@@ -30,16 +34,16 @@ def test_seeders_are_peers_with_nothing_left():
     assert (swarm.complete, swarm.incomplete) == (2, 0)
 
 
-def test_stopped_removes_the_peer():
-    swarm = Swarm()
+def test_stopped_removes_the_peer(new_swarm: MakeSwarm):
+    swarm = new_swarm()
     swarm.announce(peer(1), 50, both_families=True)
     outcome = swarm.announce(peer(1, event=E.STOPPED), 50, both_families=True)
     assert outcome.peers == []
     assert len(swarm) == 0
 
 
-def test_same_peer_id_from_another_address_does_not_overwrite():
-    swarm = Swarm()
+def test_same_peer_id_from_another_address_does_not_overwrite(new_swarm: MakeSwarm):
+    swarm = new_swarm()
     swarm.announce(peer(1, ip="10.0.0.1", left=0), 50, both_families=True)
     swarm.announce(peer(1, ip="10.9.9.9", left=7), 50, both_families=True)
     assert (swarm.complete, swarm.incomplete) == (1, 1)
@@ -52,8 +56,8 @@ def test_same_peer_id_from_another_address_does_not_overwrite():
     }
 
 
-def test_completed_counts_once_and_only_for_a_known_peer():
-    swarm = Swarm()
+def test_completed_counts_once_and_only_for_a_known_peer(new_swarm: MakeSwarm):
+    swarm = new_swarm()
     stranger = swarm.announce(peer(9, left=0, event=E.COMPLETED), 50, both_families=True)
     assert not stranger.completed_now and swarm.downloaded == 0
     swarm.announce(peer(1, event=E.STARTED), 50, both_families=True)
@@ -65,8 +69,8 @@ def test_completed_counts_once_and_only_for_a_known_peer():
     assert swarm.downloaded == 1
 
 
-def test_transfer_deltas_never_negative_and_zero_on_first_announce():
-    swarm = Swarm()
+def test_transfer_deltas_never_negative_and_zero_on_first_announce(new_swarm: MakeSwarm):
+    swarm = new_swarm()
     first = swarm.announce(peer(1, up=500, down=900), 50, both_families=True)
     assert (first.uploaded_delta, first.downloaded_delta, first.known) == (0, 0, False)
     second = swarm.announce(peer(1, up=800, down=1000), 50, both_families=True)
@@ -75,8 +79,8 @@ def test_transfer_deltas_never_negative_and_zero_on_first_announce():
     assert (restarted.uploaded_delta, restarted.downloaded_delta) == (0, 0)
 
 
-def test_requester_is_not_in_its_own_peer_list():
-    swarm = Swarm()
+def test_requester_is_not_in_its_own_peer_list(new_swarm: MakeSwarm):
+    swarm = new_swarm()
     for n in range(5):
         swarm.announce(peer(n, left=0), 50, both_families=True)
     outcome = swarm.announce(peer(2, left=0, event=E.NONE), 50, both_families=True)
@@ -86,8 +90,8 @@ def test_requester_is_not_in_its_own_peer_list():
     assert peer(77).peer_id not in {p.peer_id for p in leecher.peers}
 
 
-def test_leechers_get_seeders_first_and_seeders_get_only_leechers():
-    swarm = Swarm()
+def test_leechers_get_seeders_first_and_seeders_get_only_leechers(new_swarm: MakeSwarm):
+    swarm = new_swarm()
     for n in range(10):
         swarm.announce(peer(n, left=0), 50, both_families=True)
     for n in range(10, 30):
@@ -100,8 +104,8 @@ def test_leechers_get_seeders_first_and_seeders_get_only_leechers():
     assert len(seeder.peers) == 21 and not any(p.is_seeder for p in seeder.peers)
 
 
-def test_peer_choice_is_random():
-    swarm = Swarm()
+def test_peer_choice_is_random(new_swarm: MakeSwarm):
+    swarm = new_swarm()
     for n in range(200):
         swarm.announce(peer(n, left=0), 50, both_families=True)
     seen = set()
@@ -110,8 +114,8 @@ def test_peer_choice_is_random():
     assert len(seen) > 40
 
 
-def test_address_families_stay_apart_unless_both_are_wanted():
-    swarm = Swarm()
+def test_address_families_stay_apart_unless_both_are_wanted(new_swarm: MakeSwarm):
+    swarm = new_swarm()
     swarm.announce(peer(1, ip="10.0.0.1", left=0), 50, both_families=True)
     swarm.announce(peer(2, ip="2001:db8::2", left=0), 50, both_families=True)
     v4_only = swarm.announce(peer(3, ip="10.0.0.3"), 50, both_families=False)
@@ -122,8 +126,8 @@ def test_address_families_stay_apart_unless_both_are_wanted():
     assert [len(p.endpoint) for p in both.peers] == [18, 18, 6, 6]  # own family first
 
 
-def test_expiry_drops_stale_peers_and_empty_swarms_without_completed_count():
-    table = SwarmTable()
+def test_expiry_drops_stale_peers_and_empty_swarms_without_completed_count(new_swarm: MakeSwarm):
+    table = SwarmTable(new_swarm)
     quiet, busy, finished = b"q" * 20, b"b" * 20, b"f" * 20
     table.get_or_create(quiet, 0).announce(peer(1, at=NOW - 1000), 50, both_families=True)
     table.get_or_create(busy, 0).announce(peer(2, at=NOW - 1000), 50, both_families=True)
@@ -136,14 +140,14 @@ def test_expiry_drops_stale_peers_and_empty_swarms_without_completed_count():
     assert finished_swarm is not None and (len(finished_swarm), finished_swarm.downloaded) == (0, 4)
 
 
-def test_new_swarm_starts_from_the_persisted_count():
-    table = SwarmTable()
+def test_new_swarm_starts_from_the_persisted_count(new_swarm: MakeSwarm):
+    table = SwarmTable(new_swarm)
     assert table.get_or_create(b"x" * 20, 12).downloaded == 12
     assert table.get_or_create(b"x" * 20, 99).downloaded == 12  # only when created
 
 
-def test_linked_hashes_share_one_swarm():
-    table = SwarmTable()
+def test_linked_hashes_share_one_swarm(new_swarm: MakeSwarm):
+    table = SwarmTable(new_swarm)
     v1, v2 = b"1" * 20, b"2" * 20
     table.get_or_create(v2, 1).announce(peer(1, left=0), 50, both_families=True)
     table.get_or_create(v1, 2).announce(peer(2, left=0), 50, both_families=True)

@@ -21,13 +21,14 @@ _MAX_CHECKED = 200_000  # remembered valid ids; cleared when full (a cache, not 
 class ConnectionIds:
     """Issue and check connection ids for one tracker process."""
 
-    __slots__ = ("_checked", "_secret")
+    __slots__ = ("_secret", "checked")
 
     def __init__(self, secret: bytes | None = None) -> None:
         self._secret = secret if secret is not None else secrets.token_bytes(32)
-        # address -> (connection id, bucket it was issued in): a client announces many times on
-        # one id, and re-hashing it each time is most of the cost of a check.
-        self._checked: dict[bytes, tuple[int, int]] = {}
+        # IP -> (connection id, bucket it was issued in): a client announces many times on one
+        # id, and re-hashing it each time is most of the cost of a check. The compiled UDP fast
+        # path (native.py) reads this dict and leaves misses to `valid`.
+        self.checked: dict[bytes, tuple[int, int]] = {}
 
     def _compute(self, address: bytes, bucket: int) -> bytes:
         return blake2b(
@@ -47,7 +48,7 @@ class ConnectionIds:
         """Return whether `connection_id` was issued to `address`'s IP in the last 2-3 minutes."""
         bucket = int(now) // BUCKET_SECONDS
         ip = address[:-2]
-        known = self._checked.get(ip)
+        known = self.checked.get(ip)
         if known is not None and known[0] == connection_id:  # fixed-width ints: no timing leak
             return bucket - _BUCKETS_ACCEPTED < known[1] <= bucket
         given = connection_id.to_bytes(8, "big")
@@ -55,8 +56,8 @@ class ConnectionIds:
         # only how old a *valid* id is, which it knows already; it never leaks the secret.
         for age in range(_BUCKETS_ACCEPTED):
             if hmac.compare_digest(given, self._compute(ip, bucket - age)):
-                if len(self._checked) >= _MAX_CHECKED:
-                    self._checked.clear()
-                self._checked[ip] = (connection_id, bucket - age)
+                if len(self.checked) >= _MAX_CHECKED:
+                    self.checked.clear()
+                self.checked[ip] = (connection_id, bucket - age)
                 return True
         return False

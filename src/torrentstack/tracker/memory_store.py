@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+from torrentstack.tracker import native
 from torrentstack.tracker.store import CompletedLookup, Totals
-from torrentstack.tracker.swarm import AnnounceOutcome, Peer, SwarmCounts, SwarmTable
+from torrentstack.tracker.swarm import AnnounceOutcome, AnySwarm, Peer, SwarmCounts, SwarmTable
 
 
 class MemorySwarmStore:
-    """Swarms in a dict; every method finishes without awaiting anything."""
+    """Swarms in a dict; every method finishes without awaiting anything.
 
-    def __init__(self, completed: CompletedLookup) -> None:
-        self.table = SwarmTable()
-        self._completed = completed
+    Swarms are the compiled ones when they were built (`native.make_swarm`), else swarm.Swarm.
+    """
+
+    def __init__(
+        self, completed: CompletedLookup, make_swarm: Callable[[int], AnySwarm] | None = None
+    ) -> None:
+        self.table = SwarmTable(make_swarm or native.make_swarm)
+        self.completed_lookup = completed
 
     async def announce(
         self, info_hash: bytes, peer: Peer, numwant: int, *, both_families: bool
@@ -21,7 +27,9 @@ class MemorySwarmStore:
         table = self.table
         swarm = table.get(info_hash)
         if swarm is None:
-            swarm = table.get_or_create(info_hash, self._completed(table.canonical(info_hash)))
+            swarm = table.get_or_create(
+                info_hash, self.completed_lookup(table.canonical(info_hash))
+            )
         return swarm.announce(peer, numwant, both_families=both_families)
 
     async def scrape(self, info_hashes: Sequence[bytes]) -> list[SwarmCounts | None]:

@@ -17,8 +17,8 @@ class RequestCounters:
             f"{transport}_{kind}_handled": 0 for transport in TRANSPORTS for kind in KINDS
         }
 
-    def count(self, transport: str, kind: str) -> None:
-        self.counts[_NAMES[transport, kind]] += 1
+    def count(self, transport: str, kind: str, n: int = 1) -> None:
+        self.counts[_NAMES[transport, kind]] += n
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.counts)

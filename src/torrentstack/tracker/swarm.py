@@ -8,8 +8,9 @@ Nothing here does I/O; stores (memory, Redis) and the service build on it.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from torrentstack.bittorrent.announce import AnnounceEvent
 
@@ -200,7 +201,7 @@ class Swarm:
                 chosen.extend(self._sets[kind * 2 + fam].sample(room, key))
         return chosen
 
-    def merge(self, other: Swarm) -> None:
+    def merge(self, other: AnySwarm) -> None:
         """Take in another swarm's peers (keeping ours on a clash) and completed count."""
         self.downloaded += other.downloaded
         for peer in other.peers():
@@ -218,41 +219,70 @@ class Swarm:
         return dropped
 
 
+class AnySwarm(Protocol):
+    """What a swarm offers the table and stores: `Swarm` here, or the compiled one (native.py)."""
+
+    downloaded: int
+
+    @property
+    def complete(self) -> int: ...
+
+    @property
+    def incomplete(self) -> int: ...
+
+    def counts(self) -> SwarmCounts: ...
+
+    def __len__(self) -> int: ...
+
+    def peers(self) -> Iterator[Peer]: ...
+
+    def announce(self, peer: Peer, numwant: int, *, both_families: bool) -> AnnounceOutcome: ...
+
+    def merge(self, other: AnySwarm) -> None: ...
+
+    def expire(self, cutoff: float) -> int: ...
+
+
 class SwarmTable:
     """Every tracked torrent's swarm, keyed by 20-byte info hash (v1 or truncated v2).
 
     Linked hashes (a hybrid torrent's v1 and truncated v2, BEP 52) share one swarm, so peers of
-    either hash meet and counts are not split.
+    either hash meet and counts are not split. `make_swarm(downloaded)` builds each swarm; all
+    swarms of one table are of one kind (the compiled UDP fast path reads `swarms` and `aliases`).
     """
 
-    __slots__ = ("_aliases", "swarms")
+    __slots__ = ("aliases", "make_swarm", "swarms")
 
-    def __init__(self) -> None:
-        self.swarms: dict[bytes, Swarm] = {}
-        self._aliases: dict[bytes, bytes] = {}
+    def __init__(self, make_swarm: Callable[[int], AnySwarm] | None = None) -> None:
+        self.make_swarm: Callable[[int], AnySwarm] = make_swarm or Swarm
+        self.swarms: dict[bytes, AnySwarm] = {}
+        self.aliases: dict[bytes, bytes] = {}
 
     def canonical(self, info_hash: bytes) -> bytes:
-        return self._aliases.get(info_hash, info_hash)
+        return self.aliases.get(info_hash, info_hash)
 
     def link(self, primary: bytes, alias: bytes) -> None:
         """Make `alias` announce into `primary`'s swarm (merging what the alias had)."""
         primary = self.canonical(primary)
         if alias == primary:
             return
-        self._aliases[alias] = primary
+        self.aliases[alias] = primary
         old = self.swarms.pop(alias, None)
         if old is not None:
-            self.swarms.setdefault(primary, Swarm()).merge(old)
+            target = self.swarms.get(primary)
+            if target is None:
+                target = self.swarms[primary] = self.make_swarm(0)
+            target.merge(old)
 
-    def get(self, info_hash: bytes) -> Swarm | None:
+    def get(self, info_hash: bytes) -> AnySwarm | None:
         return self.swarms.get(self.canonical(info_hash))
 
-    def get_or_create(self, info_hash: bytes, downloaded: int) -> Swarm:
+    def get_or_create(self, info_hash: bytes, downloaded: int) -> AnySwarm:
         """Return the swarm, creating it with a persisted `downloaded` count if it is new."""
         key = self.canonical(info_hash)
         swarm = self.swarms.get(key)
         if swarm is None:
-            swarm = self.swarms[key] = Swarm(downloaded)
+            swarm = self.swarms[key] = self.make_swarm(downloaded)
         return swarm
 
     def expire(self, cutoff: float) -> tuple[int, int]:

@@ -26,15 +26,17 @@ from torrentstack.bittorrent.tracker_udp import (
     encode_scrape,
     parse_request,
 )
+from torrentstack.tracker import native
 from torrentstack.tracker.connection_id import ConnectionIds
+from torrentstack.tracker.memory_store import MemorySwarmStore
 from torrentstack.tracker.service import Rejected, Tracker
 from torrentstack.tracker.udp_batch import BatchSocket, endpoint_of
 
 logger = logging.getLogger(__name__)
 
 _ENDPOINT = operator.attrgetter("endpoint")
-MAX_QUEUE = 20_000
-FLUSH_EVERY = 16  # replies sent per sendmmsg while a received batch is still being answered  # datagrams waiting for the worker; beyond this they are dropped
+MAX_QUEUE = 20_000  # datagrams waiting for the worker; beyond this they are dropped
+FLUSH_EVERY = 16  # replies sent per sendmmsg while a received batch is still being answered
 
 
 def key_from_url_data(url_data: bytes) -> str | None:
@@ -60,6 +62,42 @@ class UdpTracker:
         self.tracker = tracker
         self.connection_ids = connection_ids or ConnectionIds()
         self.dropped = 0
+
+    def fast_path(self) -> Any | None:
+        """The compiled fast path over this tracker's state, or None where it cannot serve.
+
+        It needs the compiled module with recvmmsg, a memory store of compiled swarms, and a
+        public or listed tracker (private modes check keys and report transfers in Python).
+        """
+        tracker = self.tracker
+        store = tracker.store
+        core = native.core
+        if (
+            core is None
+            or not core.HAVE_MMSG
+            or tracker.policy.mode.private
+            or not isinstance(store, MemorySwarmStore)
+            or store.table.make_swarm is not native.make_swarm
+        ):
+            return None
+        settings = tracker.settings
+        return core.UdpFastPath(
+            store.table.swarms,
+            store.table.aliases,
+            self.connection_ids.checked,
+            store.completed_lookup,
+            tracker.completed.get,
+            tracker.completed.increment,
+            interval=settings.announce_interval,
+            numwant_default=settings.numwant_default,
+            numwant_max=settings.numwant_max,
+            max_scrape=settings.max_scrape_torrents,
+        )
+
+    def whitelist(self) -> set[bytes] | None:
+        """What the fast path checks hashes against: the whitelist in listed mode, else None."""
+        policy = self.tracker.policy
+        return policy.whitelist if policy.mode.listed else None
 
     async def handle(self, data: bytes, address: bytes) -> bytes | None:
         """Answer one datagram from `address` (packed IP + port); None means drop it."""
@@ -205,7 +243,11 @@ async def serve_udp(server: UdpTracker, sockets: list[socket.socket], stop: asyn
 
 
 async def _serve_batched(server: UdpTracker, batch: BatchSocket, stop: asyncio.Event) -> None:
-    """Read batches while datagrams wait; sleep on the event loop's reader when none do."""
+    """Read batches while datagrams wait; sleep on the event loop's reader when none do.
+
+    With the compiled fast path, C reads, answers and sends what it can; the rest (connects,
+    first use of a connection id, errors, refusals) comes back here for `handle`.
+    """
     loop = asyncio.get_running_loop()
     readable = asyncio.Event()
     loop.add_reader(batch.fd, readable.set)
@@ -215,28 +257,56 @@ async def _serve_batched(server: UdpTracker, batch: BatchSocket, stop: asyncio.E
         readable.set()
 
     watcher = asyncio.ensure_future(wake_on_stop())
-    handle = server.handle
+    fast = server.fast_path()
+    tracker = server.tracker
+    count = tracker.counters.count
     try:
         while not stop.is_set():
-            received = batch.receive()
-            if not received:
+            if fast is not None:
+                waiting, received, handled = fast.serve(
+                    batch.fd, tracker.clock(), server.whitelist()
+                )
+                for n, (transport, kind) in zip(handled, _FAST_COUNTERS, strict=True):
+                    if n:
+                        count(transport, kind, n)
+            else:
+                received = batch.receive()
+                waiting = len(received)
+            if not waiting:
                 readable.clear()
                 await readable.wait()
                 continue
-            replies = []
-            for data, name in received:
-                address = endpoint_of(name)
-                if address is None:
-                    continue
-                reply = await handle(data, address)
-                if reply is not None:
-                    replies.append((reply, name))
-                    if len(replies) == FLUSH_EVERY:  # answer early: the client waits on these
-                        batch.send(replies)
-                        replies = []
-            if replies:
-                batch.send(replies)
+            if received:
+                await _answer(server, batch, received)
             await asyncio.sleep(0)  # let the rest of the process run between batches
     finally:
         loop.remove_reader(batch.fd)
         watcher.cancel()
+
+
+_FAST_COUNTERS = (
+    ("udp4", "announces"),
+    ("udp6", "announces"),
+    ("udp4", "scrapes"),
+    ("udp6", "scrapes"),
+)
+
+
+async def _answer(
+    server: UdpTracker, batch: BatchSocket, received: list[tuple[bytes, bytes]]
+) -> None:
+    """Answer (datagram, raw sockaddr) pairs through `UdpTracker.handle` and send the replies."""
+    handle = server.handle
+    replies = []
+    for data, name in received:
+        address = endpoint_of(name)
+        if address is None:
+            continue
+        reply = await handle(data, address)
+        if reply is not None:
+            replies.append((reply, name))
+            if len(replies) == FLUSH_EVERY:  # answer early: the client waits on these
+                batch.send(replies)
+                replies = []
+    if replies:
+        batch.send(replies)
