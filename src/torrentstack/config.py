@@ -133,6 +133,12 @@ class TrackerSettings(ListenerSettings):
         default="",
         description="Address to hand out for peers connecting from loopback (empty: keep it).",
     )
+    compiled: bool = Field(
+        default=True,
+        description="Keep swarms in the compiled module and answer plain UDP announces and "
+        "scrapes in C, when the install built it. Off: the pure-Python swarm (same behaviour, "
+        "slower).",
+    )
 
 
 class SiteSettings(ListenerSettings):

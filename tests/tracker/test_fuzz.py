@@ -10,14 +10,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.tracker.conftest import FakeClock, client_for
+from tests.tracker.native_swarm import compiled_core
 from tests.tracker.wire import announce_query, decoded
 from torrentstack.bittorrent.announce import pack_endpoint
 from torrentstack.config import TrackerSettings
 from torrentstack.tracker.completed import CompletedCounts
+from torrentstack.tracker.connection_id import ConnectionIds
 from torrentstack.tracker.http import TrackerHttpApp
 from torrentstack.tracker.memory_store import MemorySwarmStore
 from torrentstack.tracker.policy import OpenRegistry
 from torrentstack.tracker.service import Tracker
+from torrentstack.tracker.swarm import Swarm
 from torrentstack.tracker.udp import UdpTracker
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -119,3 +122,67 @@ def test_numeric_edges(port, left, numwant):
     body = asyncio.run(run())
     valid = 0 <= port <= 65535 and 0 <= left < 2**63 and numwant >= 0
     assert (b"failure reason" not in body) == valid
+
+
+# The compiled fast path: random datagrams on a checked connection, answered by C where it can
+# and by Python otherwise, must get the reply a pure-Python tracker gives them.
+FAST_UDP = UdpTracker(memory_tracker(), ConnectionIds(b"f" * 32))
+REFERENCE_UDP = UdpTracker(memory_tracker(), ConnectionIds(b"f" * 32))
+REFERENCE_UDP.tracker.store = MemorySwarmStore(
+    REFERENCE_UDP.tracker.completed.get, make_swarm=Swarm
+)
+FAST = FAST_UDP.fast_path()
+
+
+def _connect(udp: UdpTracker) -> int:
+    reply = asyncio.run(udp.handle(struct.pack(">QII", 0x41727101980, 0, 1), CLIENT))
+    assert reply is not None
+    return int(struct.unpack(">IIQ", reply)[2])
+
+
+FAST_CID = _connect(FAST_UDP)
+assert _connect(REFERENCE_UDP) == FAST_CID
+# one announce through Python puts the id in the checked cache the fast path reads
+asyncio.run(FAST_UDP.handle(struct.pack(">QII", FAST_CID, 2, 1) + b"\0" * 20, CLIENT))
+asyncio.run(REFERENCE_UDP.handle(struct.pack(">QII", FAST_CID, 2, 1) + b"\0" * 20, CLIENT))
+
+few_hashes = st.sampled_from([b"\x01" * 20, b"\x02" * 20])
+announce_body = st.builds(
+    lambda h, pid, down, left, up, event, rest: (
+        h + pid + struct.pack(">qqqI", down, left, up, event) + rest
+    ),
+    few_hashes,
+    st.sampled_from([b"a" * 20, b"b" * 20, b"c" * 20]),
+    st.integers(-(2**63), 2**63 - 1) | st.integers(0, 9),
+    st.sampled_from([0, 0, 5, -1]),
+    st.integers(0, 9),
+    st.integers(0, 5),
+    st.binary(min_size=14, max_size=14) | st.binary(max_size=30),
+)
+
+
+@FUZZ
+@given(
+    action=st.sampled_from([1, 1, 2, 0, 3]),
+    body=announce_body
+    | st.binary(max_size=120)
+    | st.lists(few_hashes, min_size=1, max_size=80).map(b"".join),
+    txid=st.integers(0, 2**32 - 1),
+)
+def test_fast_path_replies_as_python_on_random_requests(action, body, txid):
+    if FAST is None:
+        compiled_core()  # skips, or fails under REQUIRE_COMPILED_SWARM=1
+    data = struct.pack(">QII", FAST_CID, action, txid) + body
+    expected = asyncio.run(REFERENCE_UDP.handle(data, CLIENT))
+    now = FAST_UDP.tracker.clock()
+    got = FAST.answer(data, CLIENT, now, None)
+    if got is None:
+        got = asyncio.run(FAST_UDP.handle(data, CLIENT))
+    else:
+        assert data[8:12] in (b"\0\0\0\1", b"\0\0\0\2")
+    # at most 3 peers per torrent, numwant (a random int32) is what Python reads too: all fit
+    # unless numwant is 0..2, where both give the same count of randomly chosen peers
+    if got is not None and expected is not None and got[:4] == b"\0\0\0\1":
+        assert got[:20] == expected[:20] and len(got) == len(expected)
+    else:
+        assert got == expected

@@ -160,7 +160,15 @@ async def test_private_trackers_have_no_fast_path(make_runtime):
     assert UdpTracker(tracker).fast_path() is None
 
 
-async def test_pure_python_store_has_no_fast_path(make_runtime):
-    tracker = (await make_runtime()).tracker
-    tracker.store = MemorySwarmStore(tracker.completed.get, make_swarm=Swarm)
+async def test_compiled_setting_off_means_python_swarms_and_no_fast_path(make_runtime):
+    tracker = (await make_runtime(compiled=False)).tracker
+    assert isinstance(tracker.store, MemorySwarmStore)
+    assert tracker.store.table.make_swarm is Swarm
     assert UdpTracker(tracker).fast_path() is None
+
+
+async def test_compiled_setting_on_means_compiled_swarms(make_runtime):
+    core = compiled_core()
+    tracker = (await make_runtime()).tracker
+    assert isinstance(tracker.store, MemorySwarmStore)
+    assert isinstance(tracker.store.table.make_swarm(0), core.Swarm)

@@ -955,6 +955,71 @@ answer_scrape(FastPathObject *self, const uint8_t *b, size_t n, PyObject *whitel
     return p - out;
 }
 
+/* Answer one datagram from `ip` into `out`: bytes written, 0 for Python's turn, -1 on error. */
+static long
+answer_datagram(FastPathObject *self, const uint8_t *b, size_t n, const uint8_t *ip, int iplen,
+                double now, PyObject *whitelist, uint8_t *out, unsigned long long counts[4])
+{
+    if (n < 16)
+        return 0;
+    uint32_t action = get32(b + 8);
+    int is_announce = action == 1 && n == ANNOUNCE_SIZE;
+    int is_scrape = action == 2 && n >= 36 && (n - 16) % 20 == 0;
+    if (!is_announce && !is_scrape)
+        return 0;
+    PyObject *ipobj = PyBytes_FromStringAndSize((const char *)ip, iplen);
+    int ok = ipobj ? id_checked(self, ipobj, get64(b), now) : -1;
+    Py_XDECREF(ipobj);
+    if (ok <= 0)
+        return ok;
+    long written = is_announce ? answer_announce(self, b, ip, iplen, whitelist, now, out)
+                               : answer_scrape(self, b, n, whitelist, out);
+    if (written > 0)
+        counts[(is_announce ? 0 : 2) + (iplen == 16)]++;
+    return written;
+}
+
+static int
+check_whitelist(PyObject *whitelist)
+{
+    if (whitelist != Py_None && !PyAnySet_Check(whitelist)) {
+        PyErr_SetString(PyExc_TypeError, "whitelist must be a set or None");
+        return -1;
+    }
+    return require_configured();
+}
+
+/* answer(datagram, address, now, whitelist) -> reply bytes, or None for Python's turn.
+ * `address` is the packed IP + port, as UdpTracker.handle takes it. One datagram, no socket:
+ * what serve() does per datagram, for tests and fuzzing. */
+static PyObject *
+FastPath_answer(FastPathObject *self, PyObject *args)
+{
+    Py_buffer data, address;
+    double now;
+    PyObject *whitelist;
+    if (!PyArg_ParseTuple(args, "y*y*dO", &data, &address, &now, &whitelist))
+        return NULL;
+    PyObject *result = NULL;
+    unsigned long long counts[4] = {0, 0, 0, 0};
+    if (check_whitelist(whitelist) < 0)
+        goto done;
+    if (address.len != 6 && address.len != 18) {
+        PyErr_SetString(PyExc_ValueError, "address: packed IPv4 or IPv6 address + port");
+        goto done;
+    }
+    long written = answer_datagram(self, data.buf, (size_t)data.len, address.buf,
+                                   (int)address.len - 2, now, whitelist, self->out_buf, counts);
+    if (written > 0)
+        result = PyBytes_FromStringAndSize((const char *)self->out_buf, written);
+    else if (written == 0)
+        result = Py_NewRef(Py_None);
+done:
+    PyBuffer_Release(&data);
+    PyBuffer_Release(&address);
+    return result;
+}
+
 #ifdef HAVE_MMSG
 /* serve(fd, now, whitelist) -> (received, deferred, (announces4, announces6, scrapes4, scrapes6))
  * `whitelist`: None in public mode, the whitelist set in listed mode. `deferred` lists
@@ -967,11 +1032,7 @@ FastPath_serve(FastPathObject *self, PyObject *args)
     PyObject *whitelist;
     if (!PyArg_ParseTuple(args, "idO", &fd, &now, &whitelist))
         return NULL;
-    if (whitelist != Py_None && !PyAnySet_Check(whitelist)) {
-        PyErr_SetString(PyExc_TypeError, "whitelist must be a set or None");
-        return NULL;
-    }
-    if (require_configured() < 0)
+    if (check_whitelist(whitelist) < 0)
         return NULL;
     PyObject *deferred = PyList_New(0);
     if (!deferred)
@@ -1019,29 +1080,8 @@ FastPath_serve(FastPathObject *self, PyObject *args)
                     iplen = 4;
                 }
             }
-            long written = 0;
             uint8_t *slot = self->out_buf + self->out_size * (size_t)replies;
-            if (ip && n >= 16) {
-                uint32_t action = get32(b + 8);
-                int is_announce = action == 1 && n == ANNOUNCE_SIZE;
-                int is_scrape = action == 2 && n >= 36 && (n - 16) % 20 == 0;
-                if (is_announce || is_scrape) {
-                    PyObject *ipobj = PyBytes_FromStringAndSize((const char *)ip, iplen);
-                    int ok = ipobj ? id_checked(self, ipobj, get64(b), now) : -1;
-                    Py_XDECREF(ipobj);
-                    if (ok < 0) {
-                        failed = 1;
-                        break;
-                    }
-                    if (ok) {
-                        written = is_announce
-                                      ? answer_announce(self, b, ip, iplen, whitelist, now, slot)
-                                              : answer_scrape(self, b, n, whitelist, slot);
-                        if (written > 0)
-                            counts[(is_announce ? 0 : 2) + (iplen == 16)]++;
-                    }
-                }
-            }
+            long written = ip ? answer_datagram(self, b, n, ip, iplen, now, whitelist, slot, counts) : 0;
             if (written < 0) {
                 failed = 1;
                 break;
@@ -1086,6 +1126,8 @@ FastPath_serve(FastPathObject *self, PyObject *args)
 #endif
 
 static PyMethodDef FastPath_methods[] = {
+    {"answer", (PyCFunction)FastPath_answer, METH_VARARGS,
+     "Answer one datagram; None when Python has to."},
 #ifdef HAVE_MMSG
     {"serve", (PyCFunction)FastPath_serve, METH_VARARGS,
      "Answer waiting datagrams; return (received, deferred, counts)."},

@@ -42,6 +42,9 @@ class UdpFastPath:
         numwant_max: int,
         max_scrape: int,
     ) -> None: ...
+    def answer(
+        self, data: bytes, address: bytes, now: float, whitelist: set[bytes] | None, /
+    ) -> bytes | None: ...
     def serve(
         self, fd: int, now: float, whitelist: set[bytes] | None, /
     ) -> tuple[int, list[tuple[bytes, bytes]], tuple[int, int, int, int]]: ...

@@ -2,13 +2,11 @@
 
 `core` is the extension module or None (no C compiler at install time); everything works
 without it, on the pure-Python `swarm.Swarm`, only slower. `make_swarm` is what a memory
-store's table should build its swarms with. Set TORRENTSTACK_PURE_PYTHON=1 to ignore the
-compiled module (tests run both; see docs/tracker.md).
+store's table builds its swarms with; the `tracker.compiled` setting turns it off.
 """
 
 from __future__ import annotations
 
-import os
 import secrets
 from types import ModuleType
 
@@ -17,8 +15,6 @@ from torrentstack.tracker.swarm import AnnounceOutcome, AnySwarm, Peer, Swarm, S
 
 
 def _load() -> ModuleType | None:
-    if os.environ.get("TORRENTSTACK_PURE_PYTHON") == "1":
-        return None
     try:
         from torrentstack.tracker import _swarmcore
     except ImportError:

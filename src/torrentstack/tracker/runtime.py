@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from torrentstack.clock import Clock
 from torrentstack.config import TrackerSettings
 from torrentstack.server import Listener
+from torrentstack.tracker import native
 from torrentstack.tracker.admin_api import AdminApi
 from torrentstack.tracker.completed import CompletedCounts
 from torrentstack.tracker.http import TrackerHttpApp
@@ -22,6 +23,7 @@ from torrentstack.tracker.redis_store import open_redis_store
 from torrentstack.tracker.repository import add_completed
 from torrentstack.tracker.service import Tracker
 from torrentstack.tracker.store import SwarmStore
+from torrentstack.tracker.swarm import Swarm
 from torrentstack.tracker.udp import UdpTracker, bind_udp, serve_udp
 
 logger = logging.getLogger(__name__)
@@ -46,7 +48,7 @@ class TrackerRuntime:
         self.tracker = Tracker(
             settings,
             engine=engine,
-            store=store if store is not None else MemorySwarmStore(completed.get),
+            store=store if store is not None else _memory_store(settings, completed),
             completed=completed,
             registry=registry,
             clock=clock,
@@ -117,3 +119,9 @@ def _with_healthz(app: ASGIApp, health: ASGIApp) -> ASGIApp:
 
 def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
+
+
+def _memory_store(settings: TrackerSettings, completed: CompletedCounts) -> MemorySwarmStore:
+    """Swarms in this process: compiled when built and wanted (`tracker.compiled`)."""
+    make_swarm = native.make_swarm if settings.compiled else Swarm
+    return MemorySwarmStore(completed.get, make_swarm=make_swarm)

@@ -13,7 +13,7 @@ import logging
 import operator
 import socket
 import typing
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from torrentstack.bittorrent.announce import EndpointError, pack_endpoint
 from torrentstack.bittorrent.tracker_udp import (
@@ -32,11 +32,15 @@ from torrentstack.tracker.memory_store import MemorySwarmStore
 from torrentstack.tracker.service import Rejected, Tracker
 from torrentstack.tracker.udp_batch import BatchSocket, endpoint_of
 
+if TYPE_CHECKING:
+    from torrentstack.tracker._swarmcore import UdpFastPath
+
 logger = logging.getLogger(__name__)
 
 _ENDPOINT = operator.attrgetter("endpoint")
 MAX_QUEUE = 20_000  # datagrams waiting for the worker; beyond this they are dropped
 FLUSH_EVERY = 16  # replies sent per sendmmsg while a received batch is still being answered
+_FAST_MAX_NUMWANT = 4096  # the compiled path's reply buffers; beyond it (never sensible) Python
 
 
 def key_from_url_data(url_data: bytes) -> str | None:
@@ -63,7 +67,7 @@ class UdpTracker:
         self.connection_ids = connection_ids or ConnectionIds()
         self.dropped = 0
 
-    def fast_path(self) -> Any | None:
+    def fast_path(self) -> UdpFastPath | None:
         """The compiled fast path over this tracker's state, or None where it cannot serve.
 
         It needs the compiled module with recvmmsg, a memory store of compiled swarms, and a
@@ -72,16 +76,17 @@ class UdpTracker:
         tracker = self.tracker
         store = tracker.store
         core = native.core
+        settings = tracker.settings
         if (
             core is None
             or not core.HAVE_MMSG
+            or max(settings.numwant_default, settings.numwant_max) > _FAST_MAX_NUMWANT
             or tracker.policy.mode.private
             or not isinstance(store, MemorySwarmStore)
             or store.table.make_swarm is not native.make_swarm
         ):
             return None
-        settings = tracker.settings
-        return core.UdpFastPath(
+        fast: UdpFastPath = core.UdpFastPath(
             store.table.swarms,
             store.table.aliases,
             self.connection_ids.checked,
@@ -93,6 +98,7 @@ class UdpTracker:
             numwant_max=settings.numwant_max,
             max_scrape=settings.max_scrape_torrents,
         )
+        return fast
 
     def whitelist(self) -> set[bytes] | None:
         """What the fast path checks hashes against: the whitelist in listed mode, else None."""
