@@ -8,6 +8,7 @@ import struct
 
 import pytest
 
+from tests.tracker.native_swarm import compiled_core
 from tests.tracker.wire import HASH_A, HASH_B, peer_id
 from torrentstack.bittorrent.announce import pack_endpoint
 from torrentstack.tracker.policy import AuthKey
@@ -186,3 +187,36 @@ async def test_scrape_answers_every_hash_asked_in_order_repeats_included(udp):
     await server.handle(announce_packet(cid, left=0), CLIENT)
     reply = await server.handle(struct.pack(">QII60s", cid, 2, 3, HASH_B + HASH_A + HASH_A), CLIENT)
     assert reply == struct.pack(">II9I", 2, 3, 0, 0, 0, 1, 0, 0, 1, 0, 0)
+
+
+@pytest.mark.parametrize("compiled", [False, True], ids=["python", "compiled"])
+async def test_big_ipv6_replies_arrive_whole(make_runtime, compiled):
+    """150 IPv6 peers: a 2,720-byte reply, beyond one batch buffer of the Python sender."""
+    if not BatchSocket.available():
+        pytest.skip("recvmmsg/sendmmsg are not available here")
+    if compiled:
+        compiled_core()
+    runtime = await make_runtime(
+        udp=True, api_port=0, host="::1", numwant_max=200, compiled=compiled
+    )
+    await runtime.start(health=None)  # type: ignore[arg-type]
+    port = runtime.udp_sockets[0].getsockname()[1]
+    stop = asyncio.Event()
+    task = asyncio.create_task(runtime.run(stop))
+    try:
+        loop = asyncio.get_running_loop()
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as sock:
+            sock.setblocking(False)
+            await loop.sock_connect(sock, ("::1", port))
+            await loop.sock_sendall(sock, connect_packet(5))
+            cid = struct.unpack(">IIQ", await asyncio.wait_for(loop.sock_recv(sock, 100), 5))[2]
+            for n in range(151):
+                await loop.sock_sendall(sock, announce_packet(cid, n=n, left=0, numwant=0))
+                await asyncio.wait_for(loop.sock_recv(sock, 100), 5)
+            await loop.sock_sendall(sock, announce_packet(cid, n=999, numwant=200))
+            reply = await asyncio.wait_for(loop.sock_recv(sock, 65536), 5)
+            assert struct.unpack(">IIIII", reply[:20]) == (1, 2, 120, 1, 151)
+            assert len(reply) == 20 + 18 * 151
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)

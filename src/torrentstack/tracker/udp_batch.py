@@ -131,15 +131,22 @@ class BatchSocket:
         return out
 
     def send(self, replies: list[tuple[bytes, bytes]]) -> int:
-        """Send (data, raw sockaddr) replies; return how many the kernel took."""
+        """Send (data, raw sockaddr) replies; return how many the kernel took.
+
+        A reply larger than a batch buffer (a big numwant over IPv6) goes out on its own.
+        """
+        if any(len(payload) > BUFFER_SIZE for payload, _ in replies):
+            small = [r for r in replies if len(r[0]) <= BUFFER_SIZE]
+            big = [r for r in replies if len(r[0]) > BUFFER_SIZE]
+            return self.send(small) + sum(self._send_one(p, name) for p, name in big)
         arrays = self._out
         sent = 0
         while sent < len(replies):
             chunk = replies[sent : sent + BATCH]
             for i, (payload, name) in enumerate(chunk):
-                size = min(len(payload), BUFFER_SIZE)
+                size = len(payload)
                 start = i * BUFFER_SIZE
-                arrays.data[start : start + size] = payload[:size]
+                arrays.data[start : start + size] = payload
                 arrays.names[i * _ADDRESS_SIZE : i * _ADDRESS_SIZE + len(name)] = name
                 struct.pack_into("=I", arrays.iovecs, i * _IOVEC.size + _IOV_LEN_OFFSET, size)
                 struct.pack_into("=I", arrays.headers, i * 64 + _NAMELEN_OFFSET, len(name))
@@ -148,6 +155,27 @@ class BatchSocket:
                 return sent  # the socket buffer is full: drop the rest, as UDP may
             sent += done
         return sent
+
+    def _send_one(self, payload: bytes, name: bytes) -> int:
+        address = address_of(name)
+        if address is None:
+            return 0
+        try:
+            self.sock.sendto(payload, address)
+        except OSError:  # full buffer, or too big for a datagram: dropped, as UDP may
+            return 0
+        return 1
+
+
+def address_of(name: bytes) -> tuple[str, int] | None:
+    """Return the (host, port) of a raw sockaddr, as socket.sendto takes it."""
+    family = int.from_bytes(name[:2], "little")
+    port = int.from_bytes(name[2:4], "big")
+    if family == socket.AF_INET:
+        return socket.inet_ntop(socket.AF_INET, name[4:8]), port
+    if family == socket.AF_INET6:
+        return socket.inet_ntop(socket.AF_INET6, name[8:24]), port
+    return None
 
 
 def endpoint_of(name: bytes) -> bytes | None:
