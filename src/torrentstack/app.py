@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from torrentstack import __version__, generated_secrets
+from torrentstack.client.runtime import ClientRuntime
 from torrentstack.clock import system_clock
 from torrentstack.config import SERVICES, ListenerSettings, Settings
 from torrentstack.db import migrate
@@ -124,6 +125,12 @@ async def run(
                 tracker = _tracker_runtime(settings, engine, data_dir)
                 listeners += await tracker.start(health)
                 background.append(tracker.run)
+                continue
+            if name == "client":
+                client = ClientRuntime(
+                    settings.client, data_dir=data_dir, clock=system_clock, stop=stop
+                )
+                listeners.append(client.listener(health, settings.log.access_log))
                 continue
             section = _listener_settings(settings, name)
             listeners.append(

@@ -149,6 +149,40 @@ class SiteSettings(ListenerSettings):
 
 class ClientSettings(ListenerSettings):
     port: Port = Field(default=8080, description="Port of the qBittorrent-compatible WebUI API.")
+    webui_username: str = Field(default="admin", description="WebUI API user name.")
+    webui_password: str = Field(
+        default="",
+        description="WebUI API password (empty: one is generated on first start, printed once "
+        "in the log, and only its PBKDF2 hash is kept in the data directory).",
+    )
+    persona: Literal["4.6", "5.1"] = Field(
+        default="4.6",
+        description="qBittorrent to answer as: `4.6` (v4.6.7, WebAPI 2.9.3, pause/resume) or "
+        "`5.1` (v5.1.4, WebAPI 2.11.4, stop/start).",
+    )
+    session_timeout: int = Field(
+        default=3600, ge=1, description="Seconds a WebUI session lives without a request."
+    )
+    max_auth_fail_count: int = Field(
+        default=5, ge=0, description="Failed logins from one IP before it is banned (0: never)."
+    )
+    ban_duration: int = Field(default=3600, ge=1, description="Seconds an IP stays banned.")
+    localhost_auth: bool = Field(
+        default=True, description="Require a login from loopback too (off: loopback needs none)."
+    )
+    auth_subnet_whitelist: list[str] = Field(
+        default_factory=list, description="Networks (CIDR) whose clients need no login."
+    )
+    csrf_protection: bool = Field(
+        default=True, description="Refuse (401) requests whose Origin/Referer is another host."
+    )
+    host_header_validation: bool = Field(
+        default=True,
+        description="Refuse (401) requests whose Host names another port or an unknown domain.",
+    )
+    server_domains: str = Field(
+        default="*", description="Domains the Host header may name, `;`-separated, `*` = any."
+    )
 
 
 class CrossseedSettings(ListenerSettings):

@@ -1,0 +1,80 @@
+"""The client service: its WebUI API listener and credentials (the engine comes next)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from starlette.applications import Starlette
+
+from torrentstack import generated_secrets
+from torrentstack.client.backend import ClientBackend
+from torrentstack.clock import Clock
+from torrentstack.config import ClientSettings
+from torrentstack.qbittorrent.persona import PERSONAS
+from torrentstack.server import Listener
+from torrentstack.webapi.application import add_application_endpoints
+from torrentstack.webapi.auth import Authenticator, hash_password
+from torrentstack.webapi.dispatch import Origins, WebApi
+
+logger = logging.getLogger(__name__)
+
+
+def password_hash(settings: ClientSettings, data_dir: Path) -> str:
+    """The configured password's hash, or the kept hash of a generated one (shown once)."""
+    if settings.webui_password:
+        return hash_password(settings.webui_password)
+    stored, created = generated_secrets.load_or_create_hashed(
+        data_dir, "client-webui-password", hash_password, nbytes=9
+    )
+    if created is not None:
+        logger.warning(
+            "client WebUI: user %s, generated password %s (shown once; only its hash is kept "
+            "in %s)",
+            settings.webui_username,
+            created,
+            data_dir / "secrets",
+        )
+    return stored
+
+
+class ClientRuntime:
+    """Builds the WebUI API of the client service and its listener."""
+
+    def __init__(
+        self, settings: ClientSettings, *, data_dir: Path, clock: Clock, stop: asyncio.Event
+    ) -> None:
+        self.settings = settings
+        self.auth = Authenticator(
+            settings.webui_username,
+            password_hash(settings, data_dir),
+            clock=clock,
+            timeout=settings.session_timeout,
+            max_fail_count=settings.max_auth_fail_count,
+            ban_duration=settings.ban_duration,
+            localhost_auth=settings.localhost_auth,
+            whitelist=settings.auth_subnet_whitelist,
+        )
+        self.api = WebApi(
+            PERSONAS[settings.persona],
+            self.auth,
+            Origins(
+                csrf=settings.csrf_protection,
+                host_validation=settings.host_header_validation,
+                server_domains=settings.server_domains,
+            ),
+        )
+        self.backend = ClientBackend(data_dir / "downloads", stop)
+        add_application_endpoints(self.api, self.backend)
+
+    def listener(self, health: Starlette, access_log: bool = False) -> Listener:
+        """The WebUI listener; `health`'s routes (/healthz) are served beside the API."""
+        app = self.api.app(list(health.routes))
+        return Listener(
+            name="client",
+            host=self.settings.host,
+            port=self.settings.port,
+            app=app,
+            access_log=access_log,
+        )
