@@ -16,7 +16,7 @@ import hmac
 import ipaddress
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from torrentstack.clock import Clock
 
@@ -53,7 +53,6 @@ class Session:
     sid: str
     ip: str
     last_seen: float
-    data: dict[str, object] = field(default_factory=dict)  # per-session state (sync rids ...)
 
 
 @dataclass(slots=True)
@@ -96,7 +95,9 @@ class Authenticator:
         """Start a session for good credentials; count a failure (maybe a ban) otherwise.
 
         The caller checks `banned` first: a banned IP is refused before its password is read.
+        Expired sessions and finished bans are swept here, so neither table only grows.
         """
+        self.expire()
         good = hmac.compare_digest(username.encode(), self.username.encode())
         good = verify_password(password, self.password_hash) and good
         if not good:
@@ -145,7 +146,7 @@ class Authenticator:
         return not any(address in net for net in self.whitelist)
 
     def expire(self) -> None:
-        """Drop expired sessions and finished bans (called now and then)."""
+        """Drop expired sessions and finished bans (every login attempt calls it)."""
         now = self.clock()
         for sid in [s for s, v in self.sessions.items() if now - v.last_seen > self.timeout]:
             del self.sessions[sid]
