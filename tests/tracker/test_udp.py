@@ -220,3 +220,31 @@ async def test_big_ipv6_replies_arrive_whole(make_runtime, compiled):
     finally:
         stop.set()
         await asyncio.wait_for(task, 10)
+
+
+async def test_port_0_skips_a_udp_port_that_tcp_has_taken(make_runtime, monkeypatch):
+    """The kernel's UDP pick may be busy on TCP (a client connection's local port): rebind."""
+    from torrentstack.tracker import runtime as runtime_module
+
+    taken = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    busy_port = taken.getsockname()[1]
+    calls: list[int] = []
+    real_bind_udp = runtime_module.bind_udp
+
+    def first_on_the_busy_port(host: str, port: int) -> list[socket.socket]:
+        calls.append(port)
+        return real_bind_udp(host, busy_port if len(calls) == 1 else port)
+
+    monkeypatch.setattr(runtime_module, "bind_udp", first_on_the_busy_port)
+    try:
+        runtime = await make_runtime(udp=True, api_port=0)
+        listeners = await runtime.start(health=None)  # type: ignore[arg-type]
+        assert len(calls) == 2
+        assert listeners[0].port != busy_port
+        assert listeners[0].port == runtime.udp_sockets[0].getsockname()[1]
+        for sock in runtime.udp_sockets:
+            sock.close()
+    finally:
+        taken.close()

@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from torrentstack.clock import Clock
 from torrentstack.config import TrackerSettings
-from torrentstack.server import Listener
+from torrentstack.server import Listener, ListenError, bind_tcp
 from torrentstack.tracker import native
 from torrentstack.tracker.admin_api import AdminApi
 from torrentstack.tracker.completed import CompletedCounts
@@ -68,7 +68,7 @@ class TrackerRuntime:
         settings = self.settings
         port = settings.port
         if settings.udp:
-            self.udp_sockets = bind_udp(settings.host, port)
+            self.udp_sockets = _bind_udp_with_free_tcp(settings.host, port)
             port = self.udp_sockets[0].getsockname()[1]  # HTTP shares the UDP port
             for sock in self.udp_sockets:
                 host, bound = sock.getsockname()[:2]
@@ -119,6 +119,29 @@ def _with_healthz(app: ASGIApp, health: ASGIApp) -> ASGIApp:
 
 def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
+
+
+_PORT_TRIES = 20
+
+
+def _bind_udp_with_free_tcp(host: str, port: int) -> list[socket.socket]:
+    """Bind UDP; with port 0, retry until the kernel's UDP port is also free for TCP.
+
+    HTTP shares the UDP port number, and a port the kernel picked for UDP may be in use on TCP
+    (say, as the local end of a database connection): then bind again rather than fail later.
+    """
+    for _ in range(_PORT_TRIES if port == 0 else 1):
+        sockets = bind_udp(host, port)
+        if port != 0:
+            return sockets
+        try:
+            bind_tcp(host, sockets[0].getsockname()[1]).close()
+        except OSError:
+            for sock in sockets:
+                sock.close()
+            continue
+        return sockets
+    raise ListenError("tracker", host, port, "no port free for both UDP and TCP")
 
 
 def _memory_store(settings: TrackerSettings, completed: CompletedCounts) -> MemorySwarmStore:
