@@ -128,9 +128,15 @@ async def run(
                 continue
             if name == "client":
                 client = ClientRuntime(
-                    settings.client, data_dir=data_dir, clock=system_clock, stop=stop
+                    settings.client,
+                    database=engine,
+                    data_dir=data_dir,
+                    clock=system_clock,
+                    stop=stop,
                 )
+                await client.start()
                 listeners.append(client.listener(health, settings.log.access_log))
+                background.append(client.run)
                 continue
             section = _listener_settings(settings, name)
             listeners.append(

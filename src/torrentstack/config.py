@@ -183,6 +183,21 @@ class ClientSettings(ListenerSettings):
     server_domains: str = Field(
         default="*", description="Domains the Host header may name, `;`-separated, `*` = any."
     )
+    listen_port: Port = Field(
+        default=6881,
+        description="BitTorrent listen port, TCP and uTP (0 picks a free one); the "
+        "`listen_port` preference changes it at run time.",
+    )
+    save_path: str = Field(
+        default="",
+        description="Default save path for downloads (empty: `downloads` in the data "
+        "directory); the `save_path` preference changes it at run time.",
+    )
+    preferences: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Initial qBittorrent preferences (keys of `app/preferences`, e.g. "
+        '`{"dht": false}`); values set through `app/setPreferences` take precedence.',
+    )
 
 
 class CrossseedSettings(ListenerSettings):

@@ -33,14 +33,18 @@ def _toml_value(value: Any) -> str:
         return json.dumps(value)
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):  # an inline table
+        return "{" + ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items()) + "}"
     raise TypeError(f"cannot render {value!r} as TOML")  # pragma: no cover - caught by tests
 
 
 def _type_name(field: FieldInfo) -> str:
     annotation = field.annotation
     args = typing.get_args(annotation)
+    if typing.get_origin(annotation) is dict:
+        return "table"
     if typing.get_origin(annotation) is typing.Literal:
-        return " | ".join(json.dumps(a) for a in args)
+        return " \\| ".join(json.dumps(a) for a in args)  # escaped: a markdown table cell
     names = [getattr(a, "__name__", str(a)) for a in args] if args else [annotation.__name__]  # type: ignore[union-attr]
     return " | ".join("empty" if n == "NoneType" else n for n in names)
 

@@ -1,4 +1,8 @@
-"""A client WebUI listener on a real loopback socket, with a clock tests step by hand."""
+"""A client service (engine, store, WebUI listener) on loopback, with a clock tests step by hand.
+
+Its libtorrent session listens on 127.0.0.1 only, with DHT, LSD, PeX and UPnP off: tests never
+send traffic off this machine.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +17,14 @@ from starlette.applications import Starlette
 
 from tests.tracker.conftest import FakeClock
 from torrentstack.client.runtime import ClientRuntime
-from torrentstack.config import ClientSettings
+from torrentstack.config import ClientSettings, DatabaseSettings
+from torrentstack.db import migrate
+from torrentstack.db.engine import create_engine
 from torrentstack.server import serve
 
 USERNAME = "admin"
 PASSWORD = "correct horse battery"
+LOOPBACK_ONLY = {"dht": False, "lsd": False, "pex": False, "upnp": False}
 
 
 @dataclass
@@ -32,20 +39,43 @@ StartWebUI = Callable[..., Awaitable[WebUI]]
 
 
 @pytest.fixture
-async def start_webui(tmp_path: Path) -> AsyncIterator[StartWebUI]:
-    """Start WebUI listeners with settings overrides; all are stopped after the test."""
-    tasks: list[tuple[asyncio.Event, asyncio.Task[None]]] = []
+async def start_webui(
+    tmp_path: Path, database_settings: DatabaseSettings
+) -> AsyncIterator[StartWebUI]:
+    """Start client services with settings overrides; all are stopped after the test.
 
-    async def start(**overrides: Any) -> WebUI:
+    `data_dir` picks the data directory (default: the test's tmp_path), so a test can stop a
+    client and start another on the same state.
+    """
+    tasks: list[tuple[asyncio.Event, asyncio.Task[Any]]] = []
+    database = create_engine(database_settings, tmp_path)
+    await migrate.upgrade(database)
+
+    async def start(data_dir: Path | None = None, **overrides: Any) -> WebUI:
         settings = ClientSettings.model_validate(
-            {"host": "127.0.0.1", "port": 0, "webui_password": PASSWORD, **overrides}
+            {
+                "host": "127.0.0.1",
+                "port": 0,
+                "listen_port": 0,
+                "webui_password": PASSWORD,
+                "save_path": str((data_dir or tmp_path) / "downloads"),
+                "preferences": LOOPBACK_ONLY,
+                **overrides,
+            }
         )
         clock = FakeClock()
         stop = asyncio.Event()
-        runtime = ClientRuntime(settings, data_dir=tmp_path, clock=clock, stop=stop)
+        runtime = ClientRuntime(
+            settings, database=database, data_dir=data_dir or tmp_path, clock=clock, stop=stop
+        )
+        await runtime.start()
         listener = runtime.listener(Starlette())
         ready = asyncio.Event()
-        task = asyncio.create_task(serve([listener], stop, ready))
+
+        async def run() -> None:
+            await asyncio.gather(serve([listener], stop, ready), runtime.run(stop))
+
+        task = asyncio.create_task(run())
         tasks.append((stop, task))
         await asyncio.wait_for(ready.wait(), 10)
         return WebUI(f"http://127.0.0.1:{listener.bound_port}", runtime, clock, stop)
@@ -53,7 +83,8 @@ async def start_webui(tmp_path: Path) -> AsyncIterator[StartWebUI]:
     yield start
     for stop, task in tasks:
         stop.set()
-        await asyncio.wait_for(task, 10)
+        await asyncio.wait_for(task, 30)
+    await database.dispose()
 
 
 @pytest.fixture

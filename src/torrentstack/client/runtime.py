@@ -1,4 +1,4 @@
-"""The client service: its WebUI API listener and credentials (the engine comes next)."""
+"""The client service: engine, store, backend, the WebUI API and its listener."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ import asyncio
 import logging
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
 from torrentstack import generated_secrets
 from torrentstack.client.backend import ClientBackend
+from torrentstack.client.log_buffer import LogBuffer
+from torrentstack.client.store import ClientStore
 from torrentstack.clock import Clock
 from torrentstack.config import ClientSettings
 from torrentstack.qbittorrent.persona import PERSONAS
@@ -17,6 +20,11 @@ from torrentstack.server import Listener
 from torrentstack.webapi.application import add_application_endpoints
 from torrentstack.webapi.auth import Authenticator, hash_password
 from torrentstack.webapi.dispatch import Origins, WebApi
+from torrentstack.webapi.log import add_log_endpoints
+from torrentstack.webapi.sync import add_sync_endpoints
+from torrentstack.webapi.torrent_actions import add_action_endpoints, fetch_torrent
+from torrentstack.webapi.torrent_queries import add_query_endpoints
+from torrentstack.webapi.transfer import add_transfer_endpoints
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +51,13 @@ class ClientRuntime:
     """Builds the WebUI API of the client service and its listener."""
 
     def __init__(
-        self, settings: ClientSettings, *, data_dir: Path, clock: Clock, stop: asyncio.Event
+        self,
+        settings: ClientSettings,
+        *,
+        database: AsyncEngine,
+        data_dir: Path,
+        clock: Clock,
+        stop: asyncio.Event,
     ) -> None:
         self.settings = settings
         self.auth = Authenticator(
@@ -65,8 +79,36 @@ class ClientRuntime:
                 server_domains=settings.server_domains,
             ),
         )
-        self.backend = ClientBackend(data_dir / "downloads", stop)
+        save_path = Path(settings.save_path) if settings.save_path else data_dir / "downloads"
+        self.backend = ClientBackend(
+            persona=PERSONAS[settings.persona],
+            store=ClientStore(database),
+            data_dir=data_dir,
+            save_path=save_path,
+            listen_port=settings.listen_port,
+            listen_host=settings.host,
+            clock=clock,
+            stop=stop,
+            log=LogBuffer(clock),
+            initial_preferences=settings.preferences,
+        )
         add_application_endpoints(self.api, self.backend)
+        add_log_endpoints(self.api, self.backend)
+        add_sync_endpoints(self.api, self.backend)
+        add_transfer_endpoints(self.api, self.backend)
+        add_query_endpoints(self.api, self.backend)
+        add_action_endpoints(self.api, self.backend, fetch_torrent)
+
+    async def start(self) -> None:
+        """Load the stored state and start the engine (torrents come back as they were)."""
+        await self.backend.start()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Wait for the stop, then save resume data and stop the engine."""
+        try:
+            await stop.wait()
+        finally:
+            await self.backend.close()
 
     def listener(self, health: Starlette, access_log: bool = False) -> Listener:
         """The WebUI listener; `health`'s routes (/healthz) are served beside the API."""

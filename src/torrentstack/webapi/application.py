@@ -1,15 +1,16 @@
-"""The `app/*` endpoints of this slice: version, webapiVersion, buildInfo, defaultSavePath, shutdown.
-
-Preferences (`app/preferences`, `app/setPreferences`) come with the engine slice.
-"""
+"""The `app/*` endpoints: version, webapiVersion, buildInfo, defaultSavePath, shutdown,
+preferences and setPreferences (a JSON object in the `json` form field; unknown keys ignored)."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 
 from starlette.background import BackgroundTask
 from starlette.responses import Response
 
+from torrentstack.qbittorrent import forms
+from torrentstack.qbittorrent.errors import BadParams
 from torrentstack.webapi.backend import Backend
 from torrentstack.webapi.dispatch import Call, WebApi
 from torrentstack.webapi.responses import json_body, text
@@ -39,6 +40,22 @@ def add_application_endpoints(api: WebApi, backend: Backend) -> None:
         reply.background = BackgroundTask(stop_soon)
         return reply
 
+    async def preferences(_call: Call) -> Response:
+        return json_body(backend.prefs.all())
+
+    async def set_preferences(call: Call) -> Response:
+        forms.require(call.params, "json")
+        try:
+            values = json.loads(call.params["json"])
+        except ValueError:
+            raise BadParams("'json' is not valid JSON") from None
+        if not isinstance(values, dict):
+            raise BadParams("'json' must be a JSON object")
+        await backend.set_preferences(values)
+        return text("")
+
+    api.add("app/preferences", preferences)
+    api.add("app/setPreferences", set_preferences)
     api.add("app/version", version)
     api.add("app/webapiVersion", webapi_version)
     api.add("app/buildInfo", build_info)

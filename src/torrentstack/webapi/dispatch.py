@@ -14,19 +14,21 @@ from __future__ import annotations
 
 import fnmatch
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from torrentstack.qbittorrent.errors import ApiError
 from torrentstack.qbittorrent.persona import Persona
 from torrentstack.webapi.auth import Authenticator, Session
-from torrentstack.webapi.responses import error, text
+from torrentstack.webapi.responses import error, gzipped, text
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +43,7 @@ class Call:
 
     request: Request
     params: Mapping[str, str]
-    files: Mapping[str, bytes]  # uploaded files by file name (POST multipart)
+    files: Sequence[tuple[str, bytes]]  # uploaded (file name, content), POST multipart
     session: Session | None  # None for an exempt client
     ip: str
 
@@ -101,8 +103,17 @@ class WebApi:
             return error(404)
         if endpoint in self.persona.post_only and method != "POST":
             return error(405)
-        params, files = await _parameters(request)
-        return await handler(Call(request, params, files, session, ip))
+        try:
+            params, files = await _parameters(request)
+            reply = await handler(Call(request, params, files, session, ip))
+        except ApiError as exc:
+            return error(exc.status, exc.message)
+        except MultiPartException as exc:
+            return error(400, str(exc))
+        except Exception:
+            logger.exception("WebUI API %s failed", endpoint)
+            return text("Internal Server Error", 500)
+        return gzipped(reply, request)
 
     async def _login(self, request: Request, ip: str) -> Response:
         if self.auth.banned(ip):
@@ -164,16 +175,16 @@ def _known_domain(host: str, domains: str, local_address: str) -> bool:
     return any(fnmatch.fnmatch(host, pattern.strip().lower()) for pattern in domains.split(";"))
 
 
-async def _parameters(request: Request) -> tuple[Mapping[str, str], Mapping[str, bytes]]:
+async def _parameters(request: Request) -> tuple[Mapping[str, str], Sequence[tuple[str, bytes]]]:
     """Query string for GET/HEAD; form fields and uploaded files (by file name) for POST."""
     if request.method in ("GET", "HEAD"):
-        return dict(request.query_params.items()), {}
-    form: FormData = await request.form(max_files=1000, max_fields=10000)
+        return dict(request.query_params.items()), []
     params: dict[str, str] = {}
-    files: dict[str, bytes] = {}
-    for key, value in form.multi_items():
-        if isinstance(value, UploadFile):
-            files[value.filename or key] = await value.read()
-        else:
-            params[key] = value
+    files: list[tuple[str, bytes]] = []
+    async with request.form(max_files=1000, max_fields=10000) as form:
+        for key, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                files.append((value.filename or key, await value.read()))
+            else:
+                params[key] = value
     return params, files

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 
+from starlette.requests import Request
 from starlette.responses import Response
 
 # What qbittorrent-nox sends with every WebUI response (sample 01 of the 4.5.2 capture).
@@ -44,3 +46,19 @@ def json_body(value: object) -> Response:
     """Compact JSON, as Qt's `QJsonDocument::Compact`."""
     body = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
     return Response(body, 200, headers=SECURITY_HEADERS, media_type="application/json")
+
+
+GZIP_MIN_BYTES = 1024
+
+
+def gzipped(response: Response, request: Request) -> Response:
+    """Compress a body worth it when the client accepts gzip, as qBittorrent does."""
+    body = bytes(response.body)
+    accepts = request.headers.get("accept-encoding", "")
+    if len(body) < GZIP_MIN_BYTES or "gzip" not in accepts.lower():
+        return response
+    response.body = gzip.compress(body, compresslevel=3)
+    response.headers["content-encoding"] = "gzip"
+    response.headers["content-length"] = str(len(response.body))
+    response.headers["vary"] = "Accept-Encoding"
+    return response

@@ -1,0 +1,160 @@
+"""The client's preferences: qBittorrent's keys and defaults, overrides kept in the store.
+
+`update` coerces each value to its key's type and ignores unknown keys (as qBittorrent does);
+`session_config` maps the ones libtorrent cares about onto the engine's `SessionConfig`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from torrentstack.client.engine import SessionConfig
+from torrentstack.client.records import Limits
+from torrentstack.qbittorrent.persona import Persona
+from torrentstack.qbittorrent.preferences import DEFAULTS
+
+# qBittorrent's proxy_type (4.x ints and 4.6+ names) -> libtorrent's proxy_type_t
+_PROXY_TYPES: dict[Any, int] = {
+    -1: 0, 0: 0, 1: 4, 2: 2, 3: 5, 4: 3, 5: 1,
+    "None": 0, "HTTP": 4, "SOCKS5": 2, "SOCKS4": 1,
+}  # fmt: skip
+_FLOAT_KEYS = {"max_ratio"}
+
+
+class Preferences:
+    def __init__(
+        self, *, save_path: str, listen_port: int, initial: dict[str, Any] | None = None
+    ) -> None:
+        self._values: dict[str, Any] = dict(DEFAULTS)
+        self._values["save_path"] = save_path
+        self._values["temp_path"] = save_path.rstrip("/") + "/temp"
+        self._values["listen_port"] = listen_port
+        self.update(initial or {})
+
+    def load(self, stored: dict[str, Any]) -> None:
+        self.update(stored)
+
+    def get(self, key: str) -> Any:
+        return self._values.get(key)
+
+    def all(self) -> dict[str, Any]:
+        return dict(self._values)
+
+    def update(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Apply what is known and well-typed; return what changed."""
+        changed: dict[str, Any] = {}
+        for key, value in values.items():
+            if key not in self._values:
+                continue
+            coerced = _coerce(self._values[key], value)
+            if (
+                key in _FLOAT_KEYS
+                and isinstance(value, int | float)
+                and not isinstance(value, bool)
+            ):
+                coerced = int(value) if float(value).is_integer() else float(value)
+            if coerced is None or coerced == self._values[key]:
+                continue
+            self._values[key] = coerced
+            changed[key] = coerced
+        return changed
+
+    @property
+    def save_path(self) -> str:
+        return str(self._values["save_path"])
+
+    @property
+    def queueing(self) -> bool:
+        return bool(self._values["queueing_enabled"])
+
+    def limits(self) -> Limits:
+        v = self._values
+        return Limits(
+            ratio=float(v["max_ratio"]) if v["max_ratio_enabled"] else -1.0,
+            seeding_time=int(v["max_seeding_time"]) if v["max_seeding_time_enabled"] else -1,
+            inactive_seeding_time=(
+                int(v["max_inactive_seeding_time"])
+                if v["max_inactive_seeding_time_enabled"]
+                else -1
+            ),
+        )
+
+    def session_config(self, host: str, persona: Persona, alt: bool = False) -> SessionConfig:
+        v = self._values
+        port = int(v["listen_port"])
+        anywhere = ("", "0.0.0.0", "::")  # noqa: S104 - the WebUI host: listen as it does
+        hosts = [host] if host not in anywhere else ["0.0.0.0", "[::]"]  # noqa: S104
+        interfaces = ",".join(f"{_bracketed(h)}:{port}" for h in hosts)
+        dl = int(v["alt_dl_limit"] if alt else v["dl_limit"])
+        ul = int(v["alt_up_limit"] if alt else v["up_limit"])
+        version = persona.app_version.lstrip("v")
+        return SessionConfig(
+            listen_interfaces=interfaces,
+            outgoing_interfaces=str(v["current_network_interface"]),
+            dht=bool(v["dht"]),
+            lsd=bool(v["lsd"]),
+            pex=bool(v["pex"]),
+            upnp=bool(v["upnp"]),
+            encryption=int(v["encryption"]),
+            anonymous_mode=bool(v["anonymous_mode"]),
+            download_rate_limit=max(dl, 0),
+            upload_rate_limit=max(ul, 0),
+            queueing=bool(v["queueing_enabled"]),
+            max_active_downloads=int(v["max_active_downloads"]),
+            max_active_uploads=int(v["max_active_uploads"]),
+            max_active_torrents=int(v["max_active_torrents"]),
+            dont_count_slow_torrents=bool(v["dont_count_slow_torrents"]),
+            max_connections=max(int(v["max_connec"]), -1),
+            max_uploads=max(int(v["max_uploads"]), -1),
+            proxy_type=_PROXY_TYPES.get(v["proxy_type"], 0),
+            proxy_hostname=str(v["proxy_ip"]),
+            proxy_port=int(v["proxy_port"]),
+            proxy_username=str(v["proxy_username"]),
+            proxy_password=str(v["proxy_password"]),
+            proxy_peer_connections=bool(v["proxy_peer_connections"]),
+            proxy_hostnames=True,
+            announce_to_all_trackers=bool(v["announce_to_all_trackers"]),
+            announce_to_all_tiers=bool(v["announce_to_all_tiers"]),
+            user_agent=f"qBittorrent/{version}",
+            peer_fingerprint="-qB" + version.replace(".", "")[:3] + "0-",
+        )
+
+
+def _coerce(default: Any, value: Any) -> Any:
+    """`value` as the type of `default`; None when it cannot be."""
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        if isinstance(value, int):
+            return bool(value)
+        return None
+    if isinstance(default, int):
+        if isinstance(value, bool):
+            return int(value)
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str):
+            try:
+                return int(value)
+            except ValueError:
+                return None
+        return None
+    if isinstance(default, float):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        return None
+    if isinstance(default, str):
+        return value if isinstance(value, str) else None
+    if isinstance(default, dict):
+        return value if isinstance(value, dict) else None
+    if isinstance(default, list):
+        return value if isinstance(value, list) else None
+    return None
+
+
+def _bracketed(host: str) -> str:
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host

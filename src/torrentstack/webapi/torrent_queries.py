@@ -1,0 +1,152 @@
+"""Read-only `torrents/*` endpoints: info, count, properties, files, trackers, web seeds,
+piece states and hashes, categories, tags, per-torrent limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+
+from torrentstack.qbittorrent import forms
+from torrentstack.qbittorrent.errors import BadParams
+from torrentstack.qbittorrent.serialize import file_objects, properties
+from torrentstack.qbittorrent.states import compute_state, filter_predicate
+from torrentstack.webapi.backend import Backend
+from torrentstack.webapi.dispatch import Call, WebApi
+from torrentstack.webapi.responses import json_body, text
+
+_PSEUDO_TRACKERS = ("** [DHT] **", "** [PeX] **", "** [LSD] **")
+_PSEUDO_PREFS = ("dht", "pex", "lsd")
+
+
+def select_torrents(
+    backend: Backend, params: dict[str, str], stop_vocabulary: bool
+) -> list[dict[str, Any]]:
+    """`torrents/info`'s filtering, sorting and paging."""
+    wanted = forms.parse_hashes(params.get("hashes"))
+    predicate = filter_predicate(params.get("filter"), stop_vocabulary)
+    category = params.get("category")
+    tag = params.get("tag")
+    private = forms.parse_bool(params.get("private")) if stop_vocabulary else None
+    chosen: list[dict[str, Any]] = []
+    for view, obj in backend.views():
+        if wanted is not None and view.hash not in wanted:
+            continue
+        if category is not None and view.category != category:
+            continue
+        if tag is not None and (tag not in view.tags if tag else bool(view.tags)):
+            continue
+        if private is not None and bool(view.private) != private:
+            continue
+        if not predicate(view, compute_state(view.facts)):
+            continue
+        chosen.append(obj)
+    sort = params.get("sort")
+    reverse = forms.parse_bool(params.get("reverse")) or False
+    if sort and chosen:
+        if sort not in chosen[0]:
+            raise BadParams("'sort' parameter is invalid")
+        chosen.sort(key=lambda o: _sort_key(o.get(sort)), reverse=reverse)
+    elif reverse:
+        chosen.reverse()
+    limit = _int(params.get("limit"), 0)
+    offset = _int(params.get("offset"), 0)
+    if offset < 0:
+        offset += len(chosen)
+    if offset < 0 or offset >= len(chosen):
+        offset = 0 if offset < 0 or not chosen else offset
+    chosen = chosen[offset:]
+    if limit > 0:
+        chosen = chosen[:limit]
+    return chosen
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    if isinstance(value, bool | int | float):
+        return (0, value)
+    if value is None:
+        return (0, 0)
+    return (1, str(value).casefold())
+
+
+def _int(text: str | None, default: int) -> int:
+    if text is None or text == "":
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise BadParams() from None
+
+
+def add_query_endpoints(api: WebApi, backend: Backend) -> None:
+    persona = api.persona
+
+    async def info(call: Call) -> Response:
+        return json_body(select_torrents(backend, dict(call.params), persona.stop_vocabulary))
+
+    async def count(_call: Call) -> Response:
+        return text(str(len(backend.views())))
+
+    async def props(call: Call) -> Response:
+        view = await backend.fresh_view(forms.single_hash(call.params))
+        return json_body(properties(view, persona))
+
+    async def files(call: Call) -> Response:
+        hash_ = forms.single_hash(call.params)
+        entries, is_seed = await backend.files(hash_)
+        indexes = call.params.get("indexes")
+        if indexes:
+            try:
+                picked = {int(i) for i in indexes.split("|") if i.strip()}
+            except ValueError:
+                raise BadParams() from None
+            entries = [e for e in entries if e.index in picked]
+        return json_body(file_objects(entries, is_seed))
+
+    async def trackers(call: Call) -> Response:
+        hash_ = forms.single_hash(call.params)
+        entries = await backend.trackers(hash_)
+        view = backend.view(hash_)
+        rows: list[dict[str, Any]] = []
+        for url, pref in zip(_PSEUDO_TRACKERS, _PSEUDO_PREFS, strict=True):
+            enabled = bool(backend.prefs.get(pref)) and not view.private
+            rows.append(
+                {
+                    "msg": "" if enabled else ("This torrent is private" if view.private else ""),
+                    "num_downloaded": 0,
+                    "num_leeches": 0,
+                    "num_peers": 0,
+                    "num_seeds": 0,
+                    "status": 2 if enabled else 0,
+                    "tier": -1,
+                    "url": url,
+                }
+            )
+        for e in entries:
+            rows.append(
+                {
+                    "msg": e.message,
+                    "num_downloaded": e.num_downloaded,
+                    "num_leeches": e.num_leeches,
+                    "num_peers": e.num_peers,
+                    "num_seeds": e.num_seeds,
+                    "status": e.status,
+                    "tier": e.tier,
+                    "url": e.url,
+                }
+            )
+        return json_body(rows)
+
+    async def categories(_call: Call) -> Response:
+        return json_body(backend.category_objects())
+
+    async def tags(_call: Call) -> Response:
+        return json_body(list(backend.tags))
+
+    api.add("torrents/info", info)
+    api.add("torrents/count", count)
+    api.add("torrents/properties", props)
+    api.add("torrents/files", files)
+    api.add("torrents/trackers", trackers)
+    api.add("torrents/categories", categories)
+    api.add("torrents/tags", tags)
