@@ -26,6 +26,10 @@ def start(tmp_path, *args: str) -> tuple[subprocess.Popen[str], dict[str, int], 
         env[f"TORRENTSTACK_{name.upper()}__HOST"] = "127.0.0.1"
         env[f"TORRENTSTACK_{name.upper()}__PORT"] = "0"
     env["TORRENTSTACK_TRACKER__API_PORT"] = "0"
+    env["TORRENTSTACK_CLIENT__LISTEN_PORT"] = "0"
+    env["TORRENTSTACK_CLIENT__PREFERENCES"] = (
+        '{"dht": false, "lsd": false, "pex": false, "upnp": false}'
+    )
     proc = subprocess.Popen(
         [sys.executable, "-m", "torrentstack", "serve", *args],
         env=env,

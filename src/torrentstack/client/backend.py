@@ -429,6 +429,13 @@ class ClientBackend:
             self.log.add("info", f"Removed torrent: {record.display_name}")
         await self.store.remove_torrents(chosen)
 
+    async def add_peers(
+        self, hashes: list[str], peers: list[tuple[str, int]]
+    ) -> dict[str, dict[str, int]]:
+        """`torrents/addPeers`: per torrent, how many peers were taken and how many failed."""
+        added = await asyncio.wrap_future(self._engine().connect_peers(self.hashes(hashes), peers))
+        return {h: {"added": n, "failed": len(peers) - n} for h, n in added.items()}
+
     async def set_stopped(self, hashes: list[str], stopped: bool) -> None:
         chosen = [h for h in hashes if h in self.records]
         engine = self._engine()

@@ -586,15 +586,24 @@ class Engine:
 
         return self.submit(run)
 
-    def connect_peers(self, hashes: Sequence[str], peers: Sequence[tuple[str, int]]) -> Future[int]:
-        def run() -> int:
-            count = 0
+    def connect_peers(
+        self, hashes: Sequence[str], peers: Sequence[tuple[str, int]]
+    ) -> Future[dict[str, int]]:
+        """Connect each torrent to the peers; the number each one took."""
+
+        def run() -> dict[str, int]:
+            added: dict[str, int] = {}
             for hash_ in hashes:
-                if (torrent := self._state.torrents.get(hash_)) is not None:
-                    for ip, port in peers:
+                if (torrent := self._state.torrents.get(hash_)) is None:
+                    continue
+                added[hash_] = 0
+                for ip, port in peers:
+                    try:
                         torrent.handle.connect_peer((ip, port))
-                        count += 1
-            return count
+                    except RuntimeError:
+                        continue
+                    added[hash_] += 1
+            return added
 
         return self.submit(run)
 

@@ -104,3 +104,29 @@ def parse_hashes(text: str | None) -> set[str] | None:
         return None
     items = {item.strip().lower() for item in text.split("|") if item.strip()}
     return None if ALL in items else items
+
+
+def peers(text: str) -> list[tuple[str, int]]:
+    """`host:port|[v6]:port|...`; malformed items are dropped."""
+    out: list[tuple[str, int]] = []
+    for item in text.split("|"):
+        host, sep, port = item.strip().rpartition(":")
+        host = host.strip()
+        if host.startswith("[") and host.endswith("]"):
+            host = host[1:-1]
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            continue
+        if ":" in host and not _ipv6(host):
+            continue
+        out.append((host, int(port)))
+    return out
+
+
+def _ipv6(host: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.IPv6Address(host)
+    except ValueError:
+        return False
+    return True

@@ -126,7 +126,7 @@ class _Buffer:
         if self.categories_removed:
             out["categories_removed"] = sorted(self.categories_removed)
         if self.tags:
-            out["tags"] = list(self.tags)
+            out["tags"] = sorted(self.tags)
         if self.tags_removed:
             out["tags_removed"] = sorted(self.tags_removed)
         if self.trackers:

@@ -11,10 +11,10 @@ from starlette.responses import Response
 
 from torrentstack.qbittorrent import forms
 from torrentstack.qbittorrent.adding import add_request
-from torrentstack.qbittorrent.errors import BadData
+from torrentstack.qbittorrent.errors import BadData, BadParams
 from torrentstack.webapi.backend import Backend, Source
 from torrentstack.webapi.dispatch import Call, WebApi
-from torrentstack.webapi.responses import text
+from torrentstack.webapi.responses import json_body, text
 
 logger = logging.getLogger(__name__)
 
@@ -124,8 +124,6 @@ def add_action_endpoints(
 
     def get_limit(field: str) -> Callable[[Call], Awaitable[Response]]:
         async def handler(call: Call) -> Response:
-            from torrentstack.webapi.responses import json_body
-
             hashes = backend.hashes(forms.hashes(call.params))
             return json_body({h: getattr(backend.view(h), field) for h in hashes})
 
@@ -205,7 +203,15 @@ def add_action_endpoints(
         )
         return _ok()
 
+    async def add_peers(call: Call) -> Response:
+        forms.require(call.params, "hashes", "peers")
+        peers = forms.peers(call.params["peers"])
+        if not peers:
+            raise BadParams("No valid peers were specified")
+        return json_body(await backend.add_peers(backend.hashes(forms.hashes(call.params)), peers))
+
     api.add("torrents/add", add)
+    api.add("torrents/addPeers", add_peers)
     api.add("torrents/delete", delete)
     stop_names = ("stop", "start") if persona.stop_vocabulary else ("pause", "resume")
     api.add(f"torrents/{stop_names[0]}", on_hashes(stop))

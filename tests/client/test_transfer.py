@@ -1,0 +1,67 @@
+"""Real transfers: our client downloads a multi-file torrent from a libtorrent seeder (found
+through `torrents/addPeers`), the data verifies, and it then seeds to another libtorrent peer."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.client.conftest import StartWebUI
+from tests.client.lt_peers import add, peer_session, wait_seeding
+from tests.client.payloads import make_torrent
+from tests.client.test_webui_auth import api_client
+
+pytestmark = [pytest.mark.slow, pytest.mark.libtorrent]
+
+FILES = {"a.bin": 3_000_000, "sub/b.bin": 1_500_000, "sub/c.txt": 10_000}
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+async def test_download_then_seed(start_webui: StartWebUI, tmp_path: Path):
+    torrent, source = make_torrent(tmp_path / "seed", "Album", FILES, piece_length=65536)
+    seeder = peer_session()
+    seeded = add(seeder, torrent, source.parent, seed=True)
+    await asyncio.to_thread(wait_seeding, seeded)
+    webui = await start_webui()
+    engine = webui.runtime.backend.engine
+    assert engine is not None
+    our_port = await asyncio.wrap_future(engine.listen_port())
+
+    def download() -> tuple[str, float, list[dict[str, object]]]:
+        client = api_client(webui)
+        client.auth_log_in()
+        assert client.torrents_add(torrent_files=torrent, save_path=str(tmp_path / "dl")) == "Ok."
+        (info,) = client.torrents_info()
+        client.torrents_add_peers(
+            peers=f"127.0.0.1:{seeder.listen_port()}", torrent_hashes=info.hash
+        )
+        deadline = time.monotonic() + 60
+        while (info := client.torrents_info()[0]).progress < 1:
+            assert time.monotonic() < deadline, info
+            time.sleep(0.2)
+        time.sleep(1.5)  # the next status update names the seeding state
+        return (
+            client.torrents_info()[0].state,
+            info.progress,
+            list(client.torrents_files(info.hash)),
+        )
+
+    state, progress, files = await asyncio.to_thread(download)
+    assert progress == 1
+    assert state in ("stalledUP", "uploading")
+    assert all(f["progress"] == 1 for f in files)
+    assert tree(tmp_path / "dl" / "Album") == tree(source)
+
+    leecher = peer_session()
+    leeching = add(leecher, torrent, tmp_path / "leech")
+    leeching.connect_peer(("127.0.0.1", our_port))
+    await asyncio.to_thread(wait_seeding, leeching, 60)
+    assert tree(tmp_path / "leech" / "Album") == tree(source)
