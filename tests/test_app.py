@@ -18,6 +18,8 @@ from torrentstack.server import ListenError, bind_tcp
 def loopback_settings(database_settings, tmp_path, **overrides) -> Settings:
     tree = {name: {"host": "127.0.0.1", "port": 0} for name in SERVICES}
     tree["tracker"]["api_port"] = 0
+    tree["client"]["listen_port"] = 0
+    tree["client"]["preferences"] = {"dht": False, "lsd": False, "pex": False, "upnp": False}
     for name, value in overrides.items():
         tree[name].update(value)
     return Settings.model_validate(

@@ -75,8 +75,6 @@ SANDBOX_FLAG = "--_in-sandbox"
 class Group:
     name: str
     files: tuple[str, ...]
-    keyword: str | None = None  # deselection applied on top of the user's -k
-    why: str = ""
 
 
 GROUPS = (
@@ -94,13 +92,7 @@ GROUPS = (
         ),
     ),
     Group("torrents", ("test_torrents", "test_torrent")),
-    Group(
-        "request",
-        ("test_request",),
-        keyword="not test_both_https_http_not_working",
-        why="test_both_https_http_not_working needs the suite's cert in /tmp/_resources and "
-        "switches the WebUI to HTTPS",
-    ),
+    Group("request", ("test_request",)),
 )
 NOT_RUN = {
     "test_rss": "its feed is a gist on gist.githubusercontent.com",
@@ -693,14 +685,13 @@ def run_group(
     log_path: Path,
 ) -> Result:
     result = Result(group.name)
-    keyword = " and ".join(f"({k})" for k in (group.keyword, args.keyword) if k)
     cmd = [
         str(prepared.python), "-m", "pytest", "-p", "no:cacheprovider", "-rfE", "--color=no",
         f"--basetemp={sandbox.tmp / 'pytest' / group.name}",
         *(f"tests/{name}.py" for name in group.files),
     ]  # fmt: skip
-    if keyword:
-        cmd += ["-k", keyword]
+    if args.keyword:
+        cmd += ["-k", args.keyword]
     lines: list[str] = []
     started = time.monotonic()
     with log_path.open("w", encoding="utf-8") as log:
@@ -794,10 +785,9 @@ def text_report(results: list[Result]) -> str:
 def notes_lines(results: list[Result], bullet: str) -> list[str]:
     lines = []
     for r in results:
-        group = next(g for g in GROUPS if g.name == r.group)
         notes = list(r.notes)
         if r.deselected:
-            notes.append(f"{r.deselected} deselected" + (f" ({group.why})" if group.why else ""))
+            notes.append(f"{r.deselected} deselected by -k")
         lines += [f"{bullet}{r.group}: {note}" for note in notes]
     lines += [f"{bullet}not run: {name} ({why})" for name, why in NOT_RUN.items()]
     return ["", "notes:", *lines] if lines else []
@@ -837,9 +827,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=",".join(g.name for g in GROUPS),
         help="comma-separated groups (default: all of %(default)s)",
     )
-    parser.add_argument(
-        "-k", dest="keyword", help="pytest -k expression, added to each group's own"
-    )
+    parser.add_argument("-k", dest="keyword", help="pytest -k expression for every group")
     parser.add_argument(
         "--timeout",
         type=float,
@@ -879,11 +867,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         type=float,
         default=60,
         help="seconds to wait for app/version (default: 60)",
-    )
-    parser.add_argument(
-        "--keep-tmp",
-        action="store_true",
-        help="keep the scratch directory (server data, profile, pytest tmp)",
     )
     parser.add_argument(
         "--no-sandbox",
@@ -938,6 +921,21 @@ def script_interpreter(path: Path) -> Path | None:
     return Path(words[0]) if words else None
 
 
+def private_tmp(prepared: Prepared, user: pwd.struct_passwd | None) -> None:
+    """An empty /tmp for this run, whose /tmp/_resources is the suite's tests/_resources.
+
+    The suite was written for a qBittorrent container with tests/_resources mounted at
+    /tmp/_resources: the torrent creator tests write a file into tests/_resources and have the
+    server read it there, and the HTTPS test points the server at /tmp/_resources/server.crt.
+    """
+    resources = prepared.suite_dir / "tests" / "_resources"
+    if user is not None:
+        os.chown(resources, user.pw_uid, user.pw_gid)
+    run(["mount", "-t", "tmpfs", "-o", "mode=1777", "tmpfs", "/tmp"], "mounting a private /tmp")
+    Path("/tmp/_resources").mkdir()
+    run(["mount", "--bind", str(resources), "/tmp/_resources"], "bind-mounting /tmp/_resources")
+
+
 def stage2(args: argparse.Namespace, prepared: Prepared) -> int:
     if args.in_sandbox:
         loopback_up()
@@ -953,8 +951,12 @@ def stage2(args: argparse.Namespace, prepared: Prepared) -> int:
             raise HarnessError(
                 f"--user {args.user} is root; the suite needs an unprivileged server and client"
             )
-    tmp = Path(tempfile.mkdtemp(prefix="qbt-api-suite-"))
-    tmp.chmod(0o755)
+    # server data, profile, save paths and pytest's tmp_path: wiped now, kept after the run
+    tmp = BUILD / "scratch"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(mode=0o755)
+    if args.in_sandbox:
+        private_tmp(prepared, user)
     sandbox = Sandbox(tmp, user)
     logs = BUILD / "logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -980,7 +982,7 @@ def stage2(args: argparse.Namespace, prepared: Prepared) -> int:
             if interpreter is not None:
                 targets.append(interpreter.resolve())
             if args.in_sandbox:
-                for line in expose(targets, user, tmp):
+                for line in expose(targets, user, Path("/tmp")):
                     say(f"made passable for {user.pw_name} (this run only): {line}")
             check_runs(
                 sandbox,
@@ -1060,18 +1062,13 @@ def stage2(args: argparse.Namespace, prepared: Prepared) -> int:
             say(f"markdown: {args.markdown_out}")
         return 0
     finally:
-        signal.signal(
-            signal.SIGINT, signal.SIG_IGN
-        )  # a second Ctrl-C must not cut the cleanup short
+        # a second Ctrl-C must not cut the cleanup short
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if server is not None:
             server.stop()
         if resources is not None:
             resources.close()
-        if args.keep_tmp:
-            say(f"scratch directory kept: {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main(argv: list[str]) -> int:

@@ -710,7 +710,7 @@ class ClientBackend:
         return await asyncio.wrap_future(self._engine().peers(hash_))
 
     async def transfer_info(self) -> dict[str, Any]:
-        totals = await asyncio.wrap_future(self._engine().totals())
+        totals = self._engine().totals()
         return {
             "connection_status": _connection_status(totals),
             "dht_nodes": totals.dht_nodes,
@@ -729,7 +729,7 @@ class ClientBackend:
 
     async def server_state(self) -> dict[str, Any]:
         """`server_state` of `sync/maindata` (transfer info plus session-wide extras)."""
-        totals = await asyncio.wrap_future(self._engine().totals())
+        totals = self._engine().totals()
         state = await self.transfer_info()
         downloaded = self.alltime_base[0] + totals.downloaded
         uploaded = self.alltime_base[1] + totals.uploaded

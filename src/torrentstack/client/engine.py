@@ -228,6 +228,8 @@ class Engine:
         params.settings = _settings_pack(config)  # type: ignore[assignment]
         self._session = lt.session(params)
         self._session.set_alert_fd(self._alert_write)
+        self._totals = SessionTotals(0, 0, 0, 0, 0, 0, 0, False, False)
+        self._stats_at = 0.0
         self._thread = threading.Thread(target=self._run, name="libtorrent", daemon=True)
         self._closed = False
         self._thread.start()
@@ -275,10 +277,10 @@ class Engine:
                 _drain(self._alert_read)
                 if not self._run_commands():
                     return
-                self._tick()
-        except Exception:  # the loop must never die silently
-            logger.exception("libtorrent engine thread failed")
-            raise
+                try:
+                    self._tick()
+                except Exception:  # one bad alert must not end the thread
+                    logger.exception("libtorrent engine: handling alerts failed")
         finally:
             selector.close()
 
@@ -297,7 +299,8 @@ class Engine:
                 future.set_result(command())
             except EngineError as exc:
                 future.set_exception(exc)
-            except (RuntimeError, ValueError, TypeError, KeyError, IndexError, OSError) as exc:
+            except Exception as exc:  # noqa: BLE001 - a failed command must not end the thread
+                logger.warning("engine command failed: %r", exc)
                 future.set_exception(EngineError(str(exc) or type(exc).__name__))
 
     def _tick(self) -> None:
@@ -307,6 +310,7 @@ class Engine:
         if now - self._state.last_update >= self.update_interval:
             self._state.last_update = now
             self._session.post_torrent_updates()
+            self._session.post_session_stats()
         if now - self._state.last_resume_save >= self.resume_interval:
             self._state.last_resume_save = now
             for torrent in self._state.torrents.values():
@@ -324,6 +328,8 @@ class Engine:
                     self._maybe_metadata(status.handle, events)
             elif isinstance(alert, lt.save_resume_data_alert):
                 self._write_resume(alert)
+            elif isinstance(alert, lt.session_stats_alert):
+                self._session_stats(alert)
             elif isinstance(alert, lt.metadata_received_alert):
                 self._maybe_metadata(alert.handle, events)
             elif isinstance(alert, lt.torrent_finished_alert):
@@ -331,6 +337,11 @@ class Engine:
                 alert.handle.save_resume_data(_SAVE_FLAGS)
             elif isinstance(alert, lt.storage_moved_alert):
                 events.append(Moved(_torrent_id(alert.handle.info_hashes()), alert.storage_path()))
+                alert.handle.save_resume_data(_SAVE_FLAGS)
+            elif isinstance(alert, lt.torrent_checked_alert):
+                torrent = self._state.torrents.get(_torrent_id(alert.handle.info_hashes()))
+                if torrent is not None and torrent.stopped:
+                    alert.handle.pause()
                 alert.handle.save_resume_data(_SAVE_FLAGS)
             elif isinstance(alert, lt.torrent_deleted_alert | lt.torrent_removed_alert):
                 continue
@@ -478,7 +489,16 @@ class Engine:
         return self.each(hashes, "set_flags" if on else "unset_flags", flag)
 
     def recheck(self, hashes: Sequence[str]) -> Future[None]:
-        return self.each(hashes, "force_recheck")
+        """Check the data again; a stopped torrent runs for the check and stops after it."""
+
+        def run() -> None:
+            for hash_ in hashes:
+                if (torrent := self._state.torrents.get(hash_)) is not None:
+                    torrent.handle.force_recheck()
+                    if torrent.stopped:
+                        torrent.handle.resume()
+
+        return self.submit(run)
 
     def reannounce(self, hashes: Sequence[str]) -> Future[None]:
         return self.each(
@@ -622,22 +642,29 @@ class Engine:
     def configure(self, config: SessionConfig) -> Future[None]:
         return self.submit(lambda: self._session.apply_settings(_settings_pack(config)))  # type: ignore[arg-type]
 
-    def totals(self) -> Future[SessionTotals]:
-        def run() -> SessionTotals:
-            status = self._session.status()
-            return SessionTotals(
-                dl_rate=status.payload_download_rate,
-                ul_rate=status.payload_upload_rate,
-                downloaded=status.total_payload_download,
-                uploaded=status.total_payload_upload,
-                wasted=status.total_redundant_bytes + status.total_failed_bytes,
-                dht_nodes=status.dht_nodes,
-                connections=status.num_peers,
-                has_incoming=status.has_incoming_connections,
-                listening=self._session.is_listening(),
-            )
+    def totals(self) -> SessionTotals:
+        """Session-wide counters as of the last stats alert (about once a second)."""
+        return self._totals
 
-        return self.submit(run)
+    def _session_stats(self, alert: Any) -> None:
+        counters = alert.values
+        now = time.monotonic()
+        received = counters["net.recv_payload_bytes"]
+        sent = counters["net.sent_payload_bytes"]
+        previous = self._totals
+        elapsed = now - self._stats_at if self._stats_at else 0.0
+        self._stats_at = now
+        self._totals = SessionTotals(
+            dl_rate=int((received - previous.downloaded) / elapsed) if elapsed > 0 else 0,
+            ul_rate=int((sent - previous.uploaded) / elapsed) if elapsed > 0 else 0,
+            downloaded=received,
+            uploaded=sent,
+            wasted=counters["net.recv_redundant_bytes"] + counters["net.recv_failed_bytes"],
+            dht_nodes=counters["dht.dht_nodes"],
+            connections=counters["peer.num_peers_connected"],
+            has_incoming=bool(counters["net.has_incoming_connections"]),
+            listening=self._session.is_listening(),
+        )
 
     def listen_port(self) -> Future[int]:
         return self.submit(lambda: int(self._session.listen_port()))

@@ -1,0 +1,241 @@
+"""The rest of the torrent, sync, transfer, log and preference endpoints through qbittorrent-api
+(one client per test, the calls a WebUI or an *arr makes), checked against what changed."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import qbittorrentapi
+
+from tests.client.conftest import WebUI
+from tests.client.payloads import make_torrent
+from tests.client.test_webui_auth import api_client, login
+
+
+def logged_in(webui: WebUI) -> qbittorrentapi.Client:
+    client = api_client(webui)
+    client.auth_log_in()
+    return client
+
+
+def add_two(client: qbittorrentapi.Client, root: Path) -> tuple[str, str]:
+    """A complete torrent (data present) and an incomplete one, both added paused."""
+    done, source = make_torrent(root / "src", "Done", {"x.bin": 70_000, "y.bin": 9_000})
+    missing, _ = make_torrent(root / "elsewhere", "Missing", {"Missing": 50_000})
+    assert (
+        client.torrents_add(torrent_files=done, save_path=str(source.parent), is_paused=True)
+        == "Ok."
+    )
+    assert (
+        client.torrents_add(torrent_files=missing, save_path=str(root / "dl"), is_paused=True)
+        == "Ok."
+    )
+    by_name = {t.name: t.hash for t in client.torrents_info()}
+    return by_name["Done"], by_name["Missing"]
+
+
+def eventually(check: Any, timeout: float = 10.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return check()
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+async def test_pause_resume_recheck_and_states(webui: WebUI, tmp_path: Path):
+    def run() -> None:
+        client = logged_in(webui)
+        done, missing = add_two(client, tmp_path)
+        client.torrents_resume(torrent_hashes="all")
+
+        def resumed() -> None:
+            states = {t.hash: t.state for t in client.torrents_info()}
+            assert states[done] == "stalledUP" and states[missing] in ("stalledDL", "queuedDL"), (
+                states
+            )
+
+        eventually(resumed)
+        client.torrents_pause(torrent_hashes=done)
+        eventually(lambda: _assert_state(client, done, "pausedUP"))
+        assert [t.hash for t in client.torrents_info(status_filter="paused")] == [done]
+        assert [t.hash for t in client.torrents_info(status_filter="completed")] == [done]
+        client.torrents_recheck(torrent_hashes=done)
+        client.torrents_reannounce(torrent_hashes=missing)
+        eventually(lambda: _assert_state(client, done, "pausedUP"))
+        assert (
+            client.torrents_properties(done).pieces_have
+            == client.torrents_properties(done).pieces_num
+        )
+
+    await asyncio.to_thread(run)
+
+
+def _assert_state(client: qbittorrentapi.Client, hash_: str, state: str) -> None:
+    (info,) = client.torrents_info(torrent_hashes=hash_)
+    assert info.state == state, info.state
+
+
+async def test_limits_toggles_force_start_and_location(webui: WebUI, tmp_path: Path):
+    def run() -> None:
+        client = logged_in(webui)
+        done, missing = add_two(client, tmp_path)
+        client.torrents_set_download_limit(limit=2048, torrent_hashes=missing)
+        client.torrents_set_upload_limit(limit=1024, torrent_hashes="all")
+        assert dict(client.torrents_download_limit(torrent_hashes=missing)) == {missing: 2048}
+        assert dict(client.torrents_upload_limit(torrent_hashes="all")) == {
+            done: 1024,
+            missing: 1024,
+        }
+        client.torrents_toggle_sequential_download(torrent_hashes=missing)
+        client.torrents_toggle_first_last_piece_priority(torrent_hashes=missing)
+        client.torrents_set_super_seeding(enable=True, torrent_hashes=done)
+        client.torrents_set_force_start(enable=True, torrent_hashes=missing)
+        (info,) = client.torrents_info(torrent_hashes=missing)
+        assert (info.seq_dl, info.f_l_piece_prio, info.force_start, info.dl_limit) == (
+            True,
+            True,
+            True,
+            2048,
+        )
+        props = client.torrents_properties(missing)
+        assert (props.dl_limit, props.up_limit) == (2048, 1024)
+        target = tmp_path / "moved"
+        client.torrents_set_location(location=str(target), torrent_hashes=done)
+        eventually(lambda: _assert_saved_in(client, done, target))
+        assert (target / "Done" / "x.bin").stat().st_size == 70_000
+
+    await asyncio.to_thread(run)
+
+
+def _assert_saved_in(client: qbittorrentapi.Client, hash_: str, path: Path) -> None:
+    (info,) = client.torrents_info(torrent_hashes=hash_)
+    assert info.save_path == str(path) and info.state != "moving", (info.save_path, info.state)
+
+
+async def test_categories_and_tags_lifecycle(webui: WebUI, tmp_path: Path):
+    def run() -> None:
+        client = logged_in(webui)
+        done, missing = add_two(client, tmp_path)
+        client.torrents_create_category(name="movies", save_path=str(tmp_path / "movies"))
+        with pytest.raises(qbittorrentapi.Conflict409Error):
+            client.torrents_create_category(name="movies")  # sample 36
+        client.torrents_edit_category(name="movies", save_path=str(tmp_path / "films"))
+        client.torrents_set_category(category="movies", torrent_hashes="all")
+        cats = dict(client.torrents_categories())
+        assert cats["movies"]["savePath"] == str(tmp_path / "films")
+        client.torrents_create_tags(tags="a, b,,c")
+        client.torrents_add_tags(tags="a,new", torrent_hashes=done)
+        assert sorted(client.torrents_tags()) == ["a", "b", "c", "new"]
+        client.torrents_remove_tags(tags="a", torrent_hashes=done)
+        assert client.torrents_info(torrent_hashes=done)[0].tags == "new"
+        client.torrents_delete_tags(tags="new,b")
+        assert sorted(client.torrents_tags()) == ["a", "c"]
+        assert client.torrents_info(torrent_hashes=done)[0].tags == ""
+        client.torrents_remove_categories(categories="movies")
+        assert dict(client.torrents_categories()) == {}
+        assert {t.category for t in client.torrents_info()} == {""}
+        # automatic management moves the data to the category's path
+        client.torrents_create_category(name="auto", save_path=str(tmp_path / "auto"))
+        client.torrents_set_auto_management(enable=True, torrent_hashes=done)
+        client.torrents_set_category(category="auto", torrent_hashes=done)
+        eventually(lambda: _assert_saved_in(client, done, tmp_path / "auto"))
+        assert missing in {t.hash for t in client.torrents_info()}
+
+    await asyncio.to_thread(run)
+
+
+async def test_preferences_round_trip_and_persist(start_webui, tmp_path: Path):
+    webui = await start_webui()
+
+    def change() -> dict[str, Any]:
+        client = logged_in(webui)
+        before = dict(client.app_preferences())
+        client.app_set_preferences(
+            {"max_ratio_enabled": True, "max_ratio": 1.5, "web_ui_ban_duration": 77,
+             "rss_processing_enabled": True, "no_such_key": 1, "listen_port": "not a port"}
+        )  # fmt: skip
+        return before
+
+    before = await asyncio.to_thread(change)
+    assert len(before) >= 170 and "no_such_key" not in before
+    await webui.runtime.backend.close()
+    webui.stop.set()
+    again = await start_webui(data_dir=tmp_path)
+
+    def read() -> dict[str, Any]:
+        return dict(logged_in(again).app_preferences())
+
+    after = await asyncio.to_thread(read)
+    assert (after["max_ratio_enabled"], after["max_ratio"], after["web_ui_ban_duration"]) == (
+        True,
+        1.5,
+        77,
+    )
+    assert after["rss_processing_enabled"] is True
+    assert after["listen_port"] == before["listen_port"]  # a bad value is ignored
+    assert "no_such_key" not in after
+
+
+async def test_maindata_over_http_incremental_and_gzip(webui: WebUI, tmp_path: Path):
+    async with httpx.AsyncClient(base_url=webui.url, timeout=10) as http:
+        assert (await login(http)).text == "Ok."
+        first = (await http.get("/api/v2/sync/maindata", params={"rid": 0})).json()
+        assert first["full_update"] is True and "torrents" not in first
+        assert first["server_state"]["connection_status"] in ("connected", "firewalled")
+        torrent, _ = make_torrent(tmp_path / "src", "Inc", {"Inc": 30_000})
+        reply = await http.post(
+            "/api/v2/torrents/add",
+            data={"paused": "true", "tags": "x", "category": "c1"},
+            files={"torrents": ("inc.torrent", torrent)},
+        )
+        assert reply.text == "Ok."
+        second = (await http.get("/api/v2/sync/maindata", params={"rid": first["rid"]})).json()
+        (hash_,) = second["torrents"]
+        assert second["torrents"][hash_]["state"] == "pausedDL"
+        assert second["tags"] == ["x"] and "c1" in second["categories"]
+        assert "hash" not in second["torrents"][hash_]
+        await http.post("/api/v2/torrents/setCategory", data={"hashes": hash_, "category": ""})
+        third = (await http.get("/api/v2/sync/maindata", params={"rid": second["rid"]})).json()
+        assert third["torrents"] == {hash_: {"category": ""}}
+        await http.post("/api/v2/torrents/delete", data={"hashes": hash_, "deleteFiles": "false"})
+        fourth = (await http.get("/api/v2/sync/maindata", params={"rid": third["rid"]})).json()
+        assert fourth["torrents_removed"] == [hash_]
+        zipped = await http.get("/api/v2/app/preferences", headers={"Accept-Encoding": "gzip"})
+        assert zipped.headers["content-encoding"] == "gzip"
+        assert json.loads(zipped.content)["save_path"]  # httpx decodes it
+
+
+async def test_transfer_log_and_peers(webui: WebUI, tmp_path: Path):
+    def run() -> None:
+        client = logged_in(webui)
+        done, _ = add_two(client, tmp_path)
+        info = client.transfer_info()
+        assert set(info) >= {"dl_info_speed", "up_info_data", "connection_status", "dht_nodes"}
+        client.transfer_set_download_limit(limit=4096)
+        client.transfer_set_upload_limit(limit=8192)
+        assert (client.transfer_download_limit(), client.transfer_upload_limit()) == (4096, 8192)
+        assert client.transfer_speed_limits_mode() == "0"
+        client.transfer_toggle_speed_limits_mode()
+        assert client.transfer_speed_limits_mode() == "1"
+        client.transfer_ban_peers(peers="10.9.8.7:6881")
+        banned = client.log_peers()
+        assert banned[-1]["ip"] == "10.9.8.7" and banned[-1]["blocked"] is True
+        log = client.log_main()
+        assert any("Added new torrent" in entry["message"] for entry in log)
+        last = log[-1]["id"]
+        assert list(client.log_main(last_known_id=last)) == []
+        assert list(client.log_main(normal=False, info=False, warning=False, critical=False)) == []
+        peers = client.sync_torrent_peers(torrent_hash=done)
+        assert peers["peers"] == {} and peers["full_update"] is True
+
+    await asyncio.to_thread(run)
