@@ -299,7 +299,7 @@ class Engine:
                 future.set_result(command())
             except EngineError as exc:
                 future.set_exception(exc)
-            except Exception as exc:  # noqa: BLE001 - a failed command must not end the thread
+            except Exception as exc:
                 logger.warning("engine command failed: %r", exc)
                 future.set_exception(EngineError(str(exc) or type(exc).__name__))
 
