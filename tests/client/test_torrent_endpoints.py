@@ -238,3 +238,68 @@ async def test_transfer_log_and_peers(webui: WebUI, tmp_path: Path):
         assert peers["peers"] == {} and peers["full_update"] is True
 
     await asyncio.to_thread(run)
+
+
+async def test_pieces_trackers_web_seeds_files_and_names(webui: WebUI, tmp_path: Path):
+    def run() -> None:
+        client = logged_in(webui)
+        done, missing = add_two(client, tmp_path)
+        client.torrents_resume(torrent_hashes=done)  # libtorrent checks a paused torrent later
+        eventually(lambda: _assert_state(client, done, "stalledUP"))
+        pieces = client.torrents_piece_states(done)
+        assert len(pieces) == client.torrents_properties(done).pieces_num and set(pieces) == {2}
+        assert set(client.torrents_piece_states(missing)) == {0}
+        hashes = client.torrents_piece_hashes(done)
+        assert len(hashes) == len(pieces) and all(len(h) == 40 for h in hashes)
+        assert list(client.torrents_webseeds(done)) == []
+
+        client.torrents_add_trackers(
+            torrent_hash=done, urls="http://127.0.0.1:1/a\nudp://127.0.0.1:2/b"
+        )
+        urls = sorted(t.url for t in client.torrents_trackers(done)[3:])
+        assert urls == ["http://127.0.0.1:1/a", "udp://127.0.0.1:2/b"]
+        client.torrents_edit_tracker(
+            torrent_hash=done, original_url=urls[0], new_url="http://127.0.0.1:3/c"
+        )
+        with pytest.raises(qbittorrentapi.Conflict409Error):
+            client.torrents_edit_tracker(
+                torrent_hash=done, original_url="http://nope/", new_url="http://x/y"
+            )
+        with pytest.raises(qbittorrentapi.InvalidRequest400Error):
+            client.torrents_edit_tracker(
+                torrent_hash=done, original_url=urls[1], new_url="not a url"
+            )
+        client.torrents_remove_trackers(torrent_hash=done, urls=urls[1])
+        assert [t.url for t in client.torrents_trackers(done)][3:] == ["http://127.0.0.1:3/c"]
+        assert [t.url for t in client.torrents_trackers(done)][:3] == [
+            "** [DHT] **",
+            "** [PeX] **",
+            "** [LSD] **",
+        ]
+        assert client.torrents_info(torrent_hashes=done)[0].trackers_count == 1
+        assert set(client.sync_maindata(rid=0)["trackers"]) == {"http://127.0.0.1:3/c"}
+
+        client.torrents_file_priority(torrent_hash=done, file_ids=[1], priority=0)
+        assert [f.priority for f in client.torrents_files(done)] == [1, 0]
+        with pytest.raises(qbittorrentapi.Conflict409Error):
+            client.torrents_file_priority(torrent_hash=done, file_ids=[9], priority=1)
+        with pytest.raises(qbittorrentapi.InvalidRequest400Error):
+            client.torrents_file_priority(torrent_hash=done, file_ids=[0], priority=3)
+
+        client.torrents_rename(torrent_hash=done, new_torrent_name="Renamed")
+        assert client.torrents_info(torrent_hashes=done)[0].name == "Renamed"
+        with pytest.raises(qbittorrentapi.Conflict409Error):
+            client.torrents_rename(torrent_hash=done, new_torrent_name=" ")
+        client.torrents_rename_file(torrent_hash=done, old_path="Done/x.bin", new_path="Done/z.bin")
+        client.torrents_rename_folder(torrent_hash=done, old_path="Done", new_path="Fresh")
+        assert sorted(f.name for f in client.torrents_files(done)) == ["Fresh/y.bin", "Fresh/z.bin"]
+        eventually(lambda: _assert_exists(tmp_path / "src" / "Fresh" / "z.bin"))
+        for call in (client.torrents_piece_states, client.torrents_webseeds, client.torrents_files):
+            with pytest.raises(qbittorrentapi.NotFound404Error):
+                call("0" * 40)
+
+    await asyncio.to_thread(run)
+
+
+def _assert_exists(path: Path) -> None:
+    assert path.exists(), path

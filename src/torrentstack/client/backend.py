@@ -13,7 +13,7 @@ import logging
 import os
 import shutil
 from collections.abc import Awaitable, Coroutine, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -540,6 +540,100 @@ class ClientBackend:
         for hash_ in chosen:
             self.records[hash_].options.super_seeding = on
         await self._changed(chosen)
+
+    # -- pieces, files, trackers, web seeds, names --
+
+    async def piece_states(self, hash_: str) -> list[int]:
+        """0 missing, 1 downloading, 2 have (as qBittorrent)."""
+        record = self.record(hash_)
+        if record.metadata is None:
+            return []
+        have, downloading = await asyncio.wrap_future(self._engine().pieces(hash_))
+        return [2 if got else 1 if i in downloading else 0 for i, got in enumerate(have)]
+
+    async def piece_hashes(self, hash_: str) -> list[str]:
+        self.record(hash_)
+        return await asyncio.wrap_future(self._engine().piece_hashes(hash_))
+
+    async def web_seeds(
+        self, hash_: str, add: Sequence[str] = (), remove: Sequence[str] = ()
+    ) -> list[str]:
+        self.record(hash_)
+        return await asyncio.wrap_future(self._engine().web_seeds(hash_, add, remove))
+
+    async def edit_trackers(
+        self, hash_: str, *, add: Sequence[str] = (), remove: Sequence[str] = (),
+        replace: tuple[str, str] | None = None,
+    ) -> None:  # fmt: skip
+        """addTrackers / removeTrackers / editTracker (409 as qBittorrent for bad edits)."""
+        record = self.record(hash_)
+        engine = self._engine()
+        current = [(t.url, t.tier) for t in await asyncio.wrap_future(engine.trackers(hash_))]
+        urls = [url for url, _ in current]
+        if replace is not None:
+            old, new = replace
+            if old not in urls:
+                raise Conflict("Tracker not found")
+            if new in urls:
+                raise Conflict("New tracker URL already exists")
+            current = [(new if url == old else url, tier) for url, tier in current]
+        if remove and not set(remove) & set(urls):
+            raise Conflict("No trackers were removed")
+        current = [(url, tier) for url, tier in current if url not in remove]
+        top = max((tier for _, tier in current), default=-1)
+        for url in add:
+            if url not in {u for u, _ in current}:
+                top += 1
+                current.append((url, top))
+        await asyncio.wrap_future(engine.replace_trackers(hash_, current))
+        self._set_trackers(record, {url for url, _ in current})
+        self._refresh(record)
+
+    async def set_file_priority(self, hash_: str, indexes: list[int], priority: int) -> None:
+        record = self.record(hash_)
+        if priority not in _TO_LT:
+            raise BadParams("Priority is invalid")
+        if record.metadata is None:
+            raise Conflict("Torrent's metadata has not yet downloaded")
+        count = len(record.metadata.files)
+        if any(not 0 <= i < count for i in indexes):
+            raise Conflict("File IDs must be integers between 0 and the number of files")
+        await asyncio.wrap_future(
+            self._engine().file_priorities(hash_, {i: _TO_LT[priority] for i in indexes})
+        )
+        await self._refresh_from_engine([hash_])
+
+    async def rename(self, hash_: str, name: str) -> None:
+        record = self.record(hash_)
+        if not name.strip():
+            raise Conflict("Incorrect torrent name")
+        record.options.name = name.strip()
+        await self._changed([hash_])
+
+    async def rename_path(self, hash_: str, old: str, new: str, folder: bool) -> None:
+        """renameFile (one file) or renameFolder (every file under a folder)."""
+        record = self.record(hash_)
+        md = record.metadata
+        old, new = old.strip("/"), new.strip("/")
+        if md is None or not old or not new or "\\" in new or ".." in new.split("/"):
+            raise Conflict("Invalid path")
+        moves: dict[int, str] = {}
+        for entry in md.files:
+            if folder and entry.path.startswith(old + "/"):
+                moves[entry.index] = new + entry.path[len(old) :]
+            elif not folder and entry.path == old:
+                moves[entry.index] = new
+        existing = {f.path for f in md.files}
+        if not moves or any(p in existing and p not in moves.values() for p in moves.values()):
+            raise Conflict("Invalid path" if not moves else "Path already exists")
+        if any(p in existing for p in moves.values()):
+            raise Conflict("Path already exists")
+        engine = self._engine()
+        for index, path in moves.items():
+            await asyncio.wrap_future(engine.rename_file(hash_, index, path))
+        files = tuple(replace(f, path=moves.get(f.index, f.path)) for f in md.files)
+        record.metadata = replace(md, files=files)
+        self._refresh(record)
 
     # -- categories --
 

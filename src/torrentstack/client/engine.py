@@ -561,7 +561,7 @@ class Engine:
             info = self._handle(hash_).torrent_file()
             if info is None:
                 return []  # no metadata yet
-            return [str(info.hash_for_piece(i)) for i in range(info.num_pieces())]
+            return [_hex(info.hash_for_piece(i)) for i in range(info.num_pieces())]
 
         return self.submit(run)
 
@@ -584,11 +584,12 @@ class Engine:
     def replace_trackers(self, hash_: str, entries: Sequence[tuple[str, int]]) -> Future[None]:
         def run() -> None:
             handle = self._handle(hash_)
-            handle.replace_trackers([lt.announce_entry(url) for url, _ in entries])
-            current = handle.trackers()
-            for entry, (_, tier) in zip(current, entries, strict=False):
-                entry["tier"] = tier
-            handle.replace_trackers(current)
+            announce = []
+            for url, tier in entries:
+                entry = lt.announce_entry(url)
+                entry.tier = tier
+                announce.append(entry)
+            handle.replace_trackers(announce)
             handle.save_resume_data(_SAVE_FLAGS)
 
         return self.submit(run)
@@ -677,6 +678,10 @@ def _drain(fd: int) -> None:
     with contextlib.suppress(BlockingIOError):
         while os.read(fd, 4096):
             pass
+
+
+def _hex(digest: Any) -> str:
+    return digest.hex() if isinstance(digest, bytes) else str(digest)
 
 
 def _torrent_id(hashes: Any) -> str:

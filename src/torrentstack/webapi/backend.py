@@ -6,7 +6,7 @@ providers. Methods raise `qbittorrent.errors` (NotFound, Conflict ...) for the A
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Any, Protocol
 
 from torrentstack.qbittorrent.adding import AddRequest, Source
@@ -128,6 +128,24 @@ class Backend(Protocol):
     async def set_super_seeding(self, hashes: list[str], on: bool) -> None: ...
     async def set_auto_tmm(self, hashes: list[str], on: bool) -> None: ...
     async def set_location(self, hashes: list[str], location: str) -> None: ...
+
+    # pieces, trackers, web seeds, files, names
+    async def piece_states(self, hash_: str) -> list[int]: ...
+    async def piece_hashes(self, hash_: str) -> list[str]: ...
+    async def web_seeds(
+        self, hash_: str, add: Sequence[str] = (), remove: Sequence[str] = ()
+    ) -> list[str]: ...
+    async def edit_trackers(
+        self,
+        hash_: str,
+        *,
+        add: Sequence[str] = (),
+        remove: Sequence[str] = (),
+        replace: tuple[str, str] | None = None,
+    ) -> None: ...
+    async def set_file_priority(self, hash_: str, indexes: list[int], priority: int) -> None: ...
+    async def rename(self, hash_: str, name: str) -> None: ...
+    async def rename_path(self, hash_: str, old: str, new: str, folder: bool) -> None: ...
 
     # categories and tags
     async def create_category(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
 
 import httpx
 from starlette.responses import Response
@@ -210,6 +211,66 @@ def add_action_endpoints(
             raise BadParams("No valid peers were specified")
         return json_body(await backend.add_peers(backend.hashes(forms.hashes(call.params)), peers))
 
+    async def add_trackers(call: Call) -> Response:
+        forms.require(call.params, "urls")
+        hash_ = forms.single_hash(call.params)
+        await backend.edit_trackers(
+            hash_, add=[u for u in forms.lines(call.params["urls"]) if _url(u)]
+        )
+        return _ok()
+
+    async def edit_tracker(call: Call) -> Response:
+        forms.require(call.params, "origUrl", "newUrl")
+        hash_ = forms.single_hash(call.params)
+        new = call.params["newUrl"].strip()
+        if not _url(new):
+            raise BadParams(f"New tracker URL is invalid: {new}")
+        await backend.edit_trackers(hash_, replace=(call.params["origUrl"].strip(), new))
+        return _ok()
+
+    async def remove_trackers(call: Call) -> Response:
+        forms.require(call.params, "urls")
+        hash_ = forms.single_hash(call.params)
+        urls = [u.strip() for u in call.params["urls"].split("|") if u.strip()]
+        await backend.edit_trackers(hash_, remove=urls)
+        return _ok()
+
+    async def file_prio(call: Call) -> Response:
+        forms.require(call.params, "id", "priority")
+        hash_ = forms.single_hash(call.params)
+        try:
+            ids = [int(i) for i in call.params["id"].split("|")]
+        except ValueError:
+            raise BadParams("File IDs must be integers") from None
+        priority = forms.integer(call.params, "priority")
+        await backend.set_file_priority(hash_, ids, priority)
+        return _ok()
+
+    async def rename(call: Call) -> Response:
+        forms.require(call.params, "name")
+        await backend.rename(forms.single_hash(call.params), call.params["name"])
+        return _ok()
+
+    def rename_path(folder: bool) -> Callable[[Call], Awaitable[Response]]:
+        async def handler(call: Call) -> Response:
+            forms.require(call.params, "oldPath", "newPath")
+            await backend.rename_path(
+                forms.single_hash(call.params),
+                call.params["oldPath"],
+                call.params["newPath"],
+                folder,
+            )
+            return _ok()
+
+        return handler
+
+    api.add("torrents/addTrackers", add_trackers)
+    api.add("torrents/editTracker", edit_tracker)
+    api.add("torrents/removeTrackers", remove_trackers)
+    api.add("torrents/filePrio", file_prio)
+    api.add("torrents/rename", rename)
+    api.add("torrents/renameFile", rename_path(folder=False))
+    api.add("torrents/renameFolder", rename_path(folder=True))
     api.add("torrents/add", add)
     api.add("torrents/addPeers", add_peers)
     api.add("torrents/delete", delete)
@@ -254,6 +315,11 @@ def _download_path(call: Call) -> str | None:
         return None
     path = call.params.get("downloadPath")
     return path if path is not None else None
+
+
+def _url(text: str) -> bool:
+    parts = urlsplit(text.strip())
+    return parts.scheme.lower() in ("http", "https", "udp", "wss") and bool(parts.netloc)
 
 
 def _is_bare_hash(text: str) -> bool:

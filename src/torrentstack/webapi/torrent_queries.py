@@ -143,6 +143,19 @@ def add_query_endpoints(api: WebApi, backend: Backend) -> None:
     async def tags(_call: Call) -> Response:
         return json_body(list(backend.tags))
 
+    async def piece_states(call: Call) -> Response:
+        return json_body(await backend.piece_states(forms.single_hash(call.params)))
+
+    async def piece_hashes(call: Call) -> Response:
+        return json_body(await backend.piece_hashes(forms.single_hash(call.params)))
+
+    async def webseeds(call: Call) -> Response:
+        urls = await backend.web_seeds(forms.single_hash(call.params))
+        return json_body([{"url": url} for url in urls])
+
+    api.add("torrents/pieceStates", piece_states)
+    api.add("torrents/pieceHashes", piece_hashes)
+    api.add("torrents/webseeds", webseeds)
     api.add("torrents/info", info)
     api.add("torrents/count", count)
     api.add("torrents/properties", props)
