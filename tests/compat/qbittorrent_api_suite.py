@@ -904,10 +904,21 @@ def relaunch_in_sandbox(argv: list[str], version: str) -> int:
         sys.executable, str(Path(__file__).resolve()), *argv, "--suite-version", version, SANDBOX_FLAG,
     ]  # fmt: skip
     proc = subprocess.Popen(cmd)
-    # Ctrl-C reaches the sandboxed run directly; a SIGTERM for us ends unshare, which passes
-    # SIGTERM to the run (--kill-child), which cleans up
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
+
+    def terminate(*_: object) -> None:
+        # unshare ignores SIGTERM while it waits: signal the run it forked, which cleans up;
+        # failing that, SIGKILL unshare, whose --kill-child then sends the run SIGTERM
+        try:
+            children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+            for child in children:
+                os.kill(int(child), signal.SIGTERM)
+        except (OSError, ValueError):
+            children = []
+        if not children:
+            proc.kill()
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the run directly
+    signal.signal(signal.SIGTERM, terminate)
     return proc.wait()
 
 
@@ -1071,13 +1082,15 @@ def stage2(args: argparse.Namespace, prepared: Prepared) -> int:
             resources.close()
 
 
+def on_sigterm(*_: object) -> None:
+    raise HarnessError("terminated by SIGTERM")
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     try:
         if args.in_sandbox:
-            signal.signal(
-                signal.SIGTERM, lambda *_: sys.exit(143)
-            )  # PID 1 ignores unhandled signals
+            signal.signal(signal.SIGTERM, on_sigterm)  # as PID 1 we would ignore it otherwise
             version = args.suite_version
             sdist = BUILD / "sdist" / f"qbittorrent_api-{version}.tar.gz"
             suite = BUILD / "suite" / "qbittorrent-api"
