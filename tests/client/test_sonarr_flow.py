@@ -15,6 +15,8 @@ from tests.client.conftest import StartWebUI, WebUI
 from tests.client.payloads import make_torrent
 from tests.client.test_webui_auth import api_client
 
+pytestmark = pytest.mark.database  # the store runs on SQLite and on PostgreSQL
+
 MAGNET_HASH = "c" * 40
 
 

@@ -121,6 +121,7 @@ def _assert_saved_in(client: qbittorrentapi.Client, hash_: str, path: Path) -> N
     assert info.save_path == str(path) and info.state != "moving", (info.save_path, info.state)
 
 
+@pytest.mark.database
 async def test_categories_and_tags_lifecycle(webui: WebUI, tmp_path: Path):
     def run() -> None:
         client = logged_in(webui)
@@ -153,6 +154,7 @@ async def test_categories_and_tags_lifecycle(webui: WebUI, tmp_path: Path):
     await asyncio.to_thread(run)
 
 
+@pytest.mark.database
 async def test_preferences_round_trip_and_persist(start_webui, tmp_path: Path):
     webui = await start_webui()
 
@@ -303,3 +305,32 @@ async def test_pieces_trackers_web_seeds_files_and_names(webui: WebUI, tmp_path:
 
 def _assert_exists(path: Path) -> None:
     assert path.exists(), path
+
+
+@pytest.mark.database
+async def test_a_restart_restores_torrents_categories_tags_and_options(start_webui, tmp_path: Path):
+    webui = await start_webui()
+
+    def before() -> list[tuple[str, str, str, str, float]]:
+        client = logged_in(webui)
+        add_two(client, tmp_path)
+        client.torrents_create_category(name="kept")
+        client.torrents_set_category(category="kept", torrent_hashes="all")
+        client.torrents_add_tags(tags="t", torrent_hashes="all")
+        client.torrents_set_share_limits(ratio_limit=3, seeding_time_limit=9, torrent_hashes="all")
+        return sorted(
+            (t.hash, t.name, t.category, t.tags, t.ratio_limit) for t in client.torrents_info()
+        )
+
+    kept = await asyncio.to_thread(before)
+    await webui.runtime.backend.close()
+    webui.stop.set()
+    again = await start_webui(data_dir=tmp_path)
+
+    def after() -> list[tuple[str, str, str, str, float]]:
+        client = logged_in(again)
+        return sorted(
+            (t.hash, t.name, t.category, t.tags, t.ratio_limit) for t in client.torrents_info()
+        )
+
+    assert await asyncio.to_thread(after) == kept

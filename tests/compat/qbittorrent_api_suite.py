@@ -10,15 +10,22 @@ tests/compat/build/venv/ with that sdist and the suite's pytest pin, and extract
 tests/compat/build/suite/qbittorrent-api/ (the suite's conftest insists on that directory name).
 The extracted conftest takes its torrent URLs from QBT_SUITE_RESOURCES_URL instead of GitHub.
 
-Stage 2 (loopback only): when run as root, the script re-runs itself under `unshare --net --mount
---pid`: a network namespace holding nothing but `lo`, so neither the server (which would announce
-to the trackers in the Ubuntu .torrent files) nor the suite can reach anything else. In there it
-serves tests/_resources over http.server on 127.0.0.1, starts the server under test on
-localhost:8080 as the unprivileged user `nobody` (the suite assumes /etc is not writable and
-/etc/shadow is not readable, for the server and for itself), runs each test group as `nobody`,
-and prints passed/skipped/failed/errors per group plus the failed test ids. Directories on the
-way to the interpreters that `nobody` cannot enter (pyenv under /root) are made passable inside
-the private mount namespace only.
+Stage 2 (loopback only): as root, the script re-runs itself under `unshare --net --mount --pid`.
+The network namespace holds nothing but `lo`, so neither the server (which would announce to the
+Ubuntu trackers named in the test torrents) nor the suite can reach anything else; when the run
+ends, the PID namespace takes everything it started with it. In there:
+- /tmp is a private tmpfs whose /tmp/_resources is the suite's tests/_resources (the suite was
+  written for a container with that mount: the torrent creator and HTTPS tests use it);
+- directories on the way to the interpreters that `nobody` cannot enter (pyenv under /root, mode
+  0700) are covered by a tmpfs holding bind mounts of just what is needed;
+- tests/_resources is served by an http.server thread on 127.0.0.1;
+- the server under test listens on localhost:8080 (hard-coded in a few tests) and, like every
+  pytest run, runs as `nobody`: the suite assumes /etc is not writable and /etc/shadow is not
+  readable, for the server and for itself;
+- the groups run one after the other, each with a timeout; the report gives passed, skipped,
+  failed and errors per group plus the failed test ids.
+Server data, save paths and pytest's tmp_path go to tests/compat/build/scratch/ (wiped at the
+start of each run), the server's and pytest's output to tests/compat/build/logs/.
 
 Exit status: 0 when the report was produced, whatever the tests did; 2 when the harness failed.
 """
