@@ -334,3 +334,27 @@ async def test_a_restart_restores_torrents_categories_tags_and_options(start_web
         )
 
     assert await asyncio.to_thread(after) == kept
+
+
+@pytest.mark.parametrize(("action", "expected"), [(0, "pausedUP"), (1, None), (2, "super_seeding")])
+async def test_share_limits_act_when_reached(webui: WebUI, tmp_path: Path, action, expected):
+    def run() -> None:
+        client = logged_in(webui)
+        client.app_set_preferences({"max_ratio_act": action})
+        done, _ = add_two(client, tmp_path)
+        client.torrents_set_share_limits(ratio_limit=0, seeding_time_limit=-1, torrent_hashes=done)
+        client.torrents_resume(torrent_hashes=done)
+
+        def acted() -> None:
+            found = client.torrents_info(torrent_hashes=done)
+            if expected is None:
+                assert found == []
+            elif expected == "super_seeding":
+                assert found[0].super_seeding is True
+            else:
+                assert found[0].state == expected, found[0].state
+
+        eventually(acted)
+        assert any("reached its ratio limit" in e["message"] for e in client.log_main())
+
+    await asyncio.to_thread(run)

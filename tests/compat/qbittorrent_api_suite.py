@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import fcntl
 import functools
 import hashlib
@@ -257,19 +258,8 @@ def prepare(version: str | None) -> Prepared:
     wanted = f"{sdist.name} {pin}\n"
     if not stamp.exists() or stamp.read_text() != wanted:
         say(f"installing {sdist.name} and {pin} into {python.parent.parent.relative_to(ROOT)}")
-        run(
-            [
-                str(python),
-                "-m",
-                "pip",
-                "install",
-                "-q",
-                "--disable-pip-version-check",
-                str(sdist),
-                pin,
-            ],
-            "pip install of the suite's dependencies",
-        )
+        install = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+        run([*install, str(sdist), pin], "pip install of the suite's dependencies")
         stamp.write_text(wanted)
 
     suite = extract_suite(sdist, BUILD / "suite")
@@ -395,7 +385,7 @@ def port_is_free(port: int) -> bool:
             try:
                 sock.bind((address, port))
             except OSError as exc:
-                if exc.errno == 98:  # EADDRINUSE; EADDRNOTAVAIL (no ::1) is fine
+                if exc.errno == errno.EADDRINUSE:  # EADDRNOTAVAIL (no ::1) is fine
                     return False
     return True
 

@@ -35,6 +35,12 @@ from torrentstack.qbittorrent.errors import AccessDenied, BadParams, Conflict, N
 from torrentstack.qbittorrent.models import FileView, TorrentView
 from torrentstack.qbittorrent.persona import Persona
 from torrentstack.qbittorrent.serialize import torrent_object
+from torrentstack.qbittorrent.share_limits import (
+    SHARE_LIMIT_DELETE_FILES,
+    SHARE_LIMIT_REMOVE,
+    SHARE_LIMIT_SUPER_SEEDING,
+    share_limit_reached,
+)
 from torrentstack.qbittorrent.sync import MainData
 
 logger = logging.getLogger(__name__)
@@ -87,6 +93,7 @@ class ClientBackend:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Future[None]] = set()
         self.alt_speed = False
+        self._limit_reached: set[str] = set()
         self.alltime_base = (0, 0)
 
     # -- lifecycle --
@@ -104,13 +111,7 @@ class ClientBackend:
             self._from_engine_thread,
             config=self.prefs.session_config(self.listen_host, self.persona),
         )
-        restored = 0
-        for item in saved.torrents:
-            try:
-                await self._restore(item)
-                restored += 1
-            except eng.EngineError as exc:
-                logger.warning("cannot restore torrent %s: %s", item.hash, exc)
+        restored = await self._restore(saved.torrents)
         if saved.torrents:
             self.log.add("info", f"Restored {restored} torrents")
         self.log.add("info", f"qBittorrent {self.persona.app_version} (torrentstack) started")
@@ -124,31 +125,53 @@ class ClientBackend:
     def shutdown(self) -> None:
         self._stop.set()
 
-    async def _restore(self, item: SavedTorrent) -> None:
-        assert self.engine is not None  # noqa: S101 - started
-        resume = self.data_dir / "client" / "resume" / f"{item.hash}.fastresume"
-        options = item.options
-        add = self._engine_options(options, skip_checking=False)
-        source = eng.Source(torrent=item.torrent, magnet=item.magnet)
-        if resume.exists():
-            source = eng.Source(resume=resume.read_bytes())
-        try:
-            hash_, metadata = await asyncio.wrap_future(self.engine.add(source, add))
-        except eng.EngineError:
-            if not source.resume:
-                raise
-            logger.warning("resume data of %s unreadable; adding it afresh", item.hash)
-            source = eng.Source(torrent=item.torrent, magnet=item.magnet)
-            hash_, metadata = await asyncio.wrap_future(self.engine.add(source, add))
-        record = TorrentRecord(hash_, item.torrent, item.magnet, options, metadata)
-        await self._registered(record)
+    async def _restore(self, saved: list[SavedTorrent]) -> int:
+        """Add the stored torrents back, from resume data where there is some."""
+        resume_dir = self.data_dir / "client" / "resume"
 
-    def _engine_options(self, o: Options, *, skip_checking: bool) -> eng.AddOptions:
+        def sources() -> list[eng.Source]:
+            out = []
+            for item in saved:
+                resume = resume_dir / f"{item.hash}.fastresume"
+                if resume.exists():
+                    out.append(eng.Source(resume=resume.read_bytes()))
+                else:
+                    out.append(eng.Source(torrent=item.torrent, magnet=item.magnet))
+            return out
+
+        chosen = await asyncio.to_thread(sources)
+        items = [
+            (src, self._engine_options(i.options)) for src, i in zip(chosen, saved, strict=True)
+        ]
+        results = await asyncio.wrap_future(self._engine().add_many(items))
+        retry = [
+            (eng.Source(torrent=i.torrent, magnet=i.magnet), self._engine_options(i.options))
+            for i, src, r in zip(saved, chosen, results, strict=True)
+            if isinstance(r, eng.EngineError) and src.resume
+        ]
+        if retry:
+            logger.warning("%d resume files unreadable; adding those torrents afresh", len(retry))
+            second = await asyncio.wrap_future(self._engine().add_many(retry))
+            again = iter(second)
+            results = [
+                next(again) if isinstance(r, eng.EngineError) and src.resume else r
+                for src, r in zip(chosen, results, strict=True)
+            ]
+        restored = 0
+        for item, result in zip(saved, results, strict=True):
+            if isinstance(result, eng.EngineError):
+                logger.warning("cannot restore torrent %s: %s", item.hash, result)
+                continue
+            record = TorrentRecord(result.hash, item.torrent, item.magnet, item.options)
+            self._register(record, result)
+            restored += 1
+        return restored
+
+    def _engine_options(self, o: Options) -> eng.AddOptions:
         return eng.AddOptions(
             save_path=o.save_path,
             stopped=o.stopped,
             forced=o.forced,
-            skip_checking=skip_checking,
             sequential=o.seq_dl,
             upload_limit=o.up_limit,
             download_limit=o.dl_limit,
@@ -188,9 +211,35 @@ class ClientBackend:
             return
         record.status = status
         self._refresh(record)
+        self._check_share_limits(record)
+
+    def _check_share_limits(self, record: TorrentRecord) -> None:
+        """qBittorrent's share limits: once a seeding torrent reaches one, act (once)."""
+        view = self._cache[record.hash].view
+        if not view.facts.finished or view.facts.stopped or record.hash in self._limit_reached:
+            return
+        reached = share_limit_reached(view, self.clock())
+        if reached is None:
+            return
+        self._limit_reached.add(record.hash)
+        action = int(self.prefs.get("max_ratio_act") or 0)
+        self.log.add("info", f"Torrent reached its {reached} limit: {record.display_name}")
+        hashes = [record.hash]
+        if action == SHARE_LIMIT_REMOVE:
+            self._background(self.delete(hashes, False))
+        elif action == SHARE_LIMIT_DELETE_FILES:
+            self._background(self.delete(hashes, True))
+        elif action == SHARE_LIMIT_SUPER_SEEDING:
+            self._background(self.set_super_seeding(hashes, True))
+        else:
+            self._background(self.set_stopped(hashes, True))
 
     def _metadata(self, record: TorrentRecord, metadata: Metadata) -> None:
         record.metadata = metadata
+        if record.options.f_l_piece_prio:
+            self._background(
+                _discard(asyncio.wrap_future(self._engine().first_last([record.hash], True)))
+            )
         self._set_trackers(record, {url for url, _ in metadata.trackers} | record.trackers)
         self._refresh(record)
         self.log.add("info", f"Metadata received: {record.display_name}")
@@ -225,16 +274,15 @@ class ClientBackend:
         record.trackers = set(urls)
         self.maindata.set_torrent_trackers(record.hash, old, record.trackers)
 
-    async def _registered(self, record: TorrentRecord) -> None:
+    def _register(self, record: TorrentRecord, added: eng.Added) -> None:
         """A torrent the engine accepted: keep it and show it."""
+        record.metadata = added.metadata
+        record.status = added.status
         self.records[record.hash] = record
         if record.metadata is not None:
             self._set_trackers(record, {url for url, _ in record.metadata.trackers})
         elif record.magnet:
             self._set_trackers(record, set(_magnet_trackers(record.magnet)))
-        statuses = await asyncio.wrap_future(self._engine().status([record.hash]))
-        if statuses:
-            record.status = statuses[0]
         self._refresh(record)
 
     def _engine(self) -> eng.Engine:
@@ -326,40 +374,43 @@ class ClientBackend:
         new_tags = [t for t in request.tags if t not in self.tags]
         if new_tags:
             await self.create_tags(new_tags)
-        added: list[TorrentRecord] = []
-        for source in sources:
-            options = self._new_options(request)
-            add = eng.AddOptions(
-                save_path=options.save_path,
-                stopped=options.stopped,
-                forced=options.forced,
-                skip_checking=request.skip_checking,
-                sequential=request.sequential,
-                first_last=request.first_last,
-                upload_limit=request.up_limit,
-                download_limit=request.dl_limit,
-                name=request.rename,
-                content_root=self._content_root(request, source),
-                top_of_queue=bool(
-                    self.prefs.get("add_to_top_of_queue")
-                    if request.top_of_queue is None
-                    else request.top_of_queue
+        options = [self._new_options(request) for _ in sources]
+        top = bool(
+            self.prefs.get("add_to_top_of_queue")
+            if request.top_of_queue is None
+            else request.top_of_queue
+        )
+        items = [
+            (
+                eng.Source(torrent=source.torrent, magnet=source.magnet),
+                eng.AddOptions(
+                    save_path=o.save_path,
+                    stopped=o.stopped,
+                    forced=o.forced,
+                    skip_checking=request.skip_checking,
+                    sequential=request.sequential,
+                    first_last=request.first_last,
+                    upload_limit=request.up_limit,
+                    download_limit=request.dl_limit,
+                    name=request.rename,
+                    content_root=self._content_root(request, source),
+                    top_of_queue=top,
                 ),
             )
-            try:
-                hash_, metadata = await asyncio.wrap_future(
-                    engine.add(eng.Source(torrent=source.torrent, magnet=source.magnet), add)
-                )
-            except eng.DuplicateTorrent as exc:
-                logger.info("not added: %s", exc)
-                self.log.add("warning", f"Torrent is already present: {exc}")
+            for source, o in zip(sources, options, strict=True)
+        ]
+        results = await asyncio.wrap_future(engine.add_many(items))
+        added: list[TorrentRecord] = []
+        for source, opts, result in zip(sources, options, results, strict=True):
+            if isinstance(result, eng.DuplicateTorrent):
+                self.log.add("warning", f"Torrent is already present: {result}")
                 continue
-            except eng.EngineError as exc:
-                self.log.add("warning", f"Failed to load torrent: {exc}")
+            if isinstance(result, eng.EngineError):
+                self.log.add("warning", f"Failed to load torrent: {result}")
                 continue
-            record = TorrentRecord(hash_, source.torrent, source.magnet, options, metadata)
+            record = TorrentRecord(result.hash, source.torrent, source.magnet, opts)
+            self._register(record, result)
             added.append(record)
-            await self._registered(record)
             self.log.add("info", f"Added new torrent: {record.display_name}")
         if added:
             await self.store.put_torrents(
@@ -438,6 +489,8 @@ class ClientBackend:
 
     async def set_stopped(self, hashes: list[str], stopped: bool) -> None:
         chosen = [h for h in hashes if h in self.records]
+        if not stopped:
+            self._limit_reached.difference_update(chosen)
         engine = self._engine()
         await asyncio.wrap_future(engine.stop(chosen) if stopped else engine.start(chosen))
         for hash_ in chosen:
@@ -532,6 +585,7 @@ class ClientBackend:
                 )
             else:
                 options.f_l_piece_prio = not options.f_l_piece_prio
+                await asyncio.wrap_future(engine.first_last([hash_], options.f_l_piece_prio))
         await self._changed(chosen)
 
     async def set_super_seeding(self, hashes: list[str], on: bool) -> None:
@@ -871,6 +925,10 @@ class ClientBackend:
             return shutil.disk_usage(self.prefs.save_path).free
         except OSError:
             return 0
+
+
+async def _discard(job: Awaitable[None]) -> None:
+    await job
 
 
 def _same_path(a: str, b: str) -> bool:

@@ -182,6 +182,13 @@ class SessionConfig:
     allow_multiple_connections_per_ip: bool = True
 
 
+@dataclass(frozen=True, slots=True)
+class Added:
+    hash: str
+    metadata: Metadata | None
+    status: TorrentStatus
+
+
 @dataclass(slots=True)
 class _Torrent:
     handle: Any
@@ -227,6 +234,7 @@ class Engine:
         params = lt.session_params()
         params.settings = _settings_pack(config)  # type: ignore[assignment]
         self._session = lt.session(params)
+        self._config = config
         self._session.set_alert_fd(self._alert_write)
         self._totals = SessionTotals(0, 0, 0, 0, 0, 0, 0, False, False)
         self._stats_at = 0.0
@@ -397,8 +405,29 @@ class Engine:
         """Add a torrent; the result is its id and, when known, its metadata."""
         return self.submit(lambda: self._add(source, options))
 
+    def add_many(
+        self, items: Sequence[tuple[Source, AddOptions]]
+    ) -> Future[list[Added | EngineError]]:
+        """Add several torrents in one command; each result is what was added or why not."""
+
+        def run() -> list[Added | EngineError]:
+            results: list[Added | EngineError] = []
+            for source, options in items:
+                try:
+                    hash_, metadata = self._add(source, options)
+                except EngineError as exc:
+                    results.append(exc)
+                    continue
+                status = _status(self._state.torrents[hash_].handle.status())
+                results.append(Added(hash_, metadata, status))
+            return results
+
+        return self.submit(run)
+
     def _add(self, source: Source, options: AddOptions) -> tuple[str, Metadata | None]:
         params = _add_params(source, options)
+        if not self._config.pex:  # PeX is a per-torrent switch in libtorrent
+            params.flags |= lt.torrent_flags.disable_pex
         hash_ = _torrent_id(
             params.ti.info_hashes() if params.ti is not None else params.info_hashes
         )
@@ -414,6 +443,8 @@ class Engine:
             handle.queue_position_top()
         metadata = _handle_metadata(handle)
         torrent.metadata_sent = metadata is not None
+        if options.first_last and metadata is not None:
+            _first_last(handle, True)
         if not source.resume:
             handle.save_resume_data(_SAVE_FLAGS)
         return hash_, metadata
@@ -519,6 +550,16 @@ class Engine:
                         torrent.handle.set_download_limit(max(download, 0) or -1)
                     if upload is not None:
                         torrent.handle.set_upload_limit(max(upload, 0) or -1)
+
+        return self.submit(run)
+
+    def first_last(self, hashes: Sequence[str], on: bool) -> Future[None]:
+        """First and last piece of every wanted file first (priority 7), or back to normal."""
+
+        def run() -> None:
+            for hash_ in hashes:
+                if (torrent := self._state.torrents.get(hash_)) is not None:
+                    _first_last(torrent.handle, on)
 
         return self.submit(run)
 
@@ -641,7 +682,17 @@ class Engine:
         return self.submit(run)
 
     def configure(self, config: SessionConfig) -> Future[None]:
-        return self.submit(lambda: self._session.apply_settings(_settings_pack(config)))  # type: ignore[arg-type]
+        def run() -> None:
+            self._session.apply_settings(_settings_pack(config))  # type: ignore[arg-type]
+            if config.pex != self._config.pex:
+                for torrent in self._state.torrents.values():
+                    if config.pex:
+                        torrent.handle.unset_flags(lt.torrent_flags.disable_pex)
+                    else:
+                        torrent.handle.set_flags(lt.torrent_flags.disable_pex)
+            self._config = config
+
+        return self.submit(run)
 
     def totals(self) -> SessionTotals:
         """Session-wide counters as of the last stats alert (about once a second)."""
@@ -678,6 +729,24 @@ def _drain(fd: int) -> None:
     with contextlib.suppress(BlockingIOError):
         while os.read(fd, 4096):
             pass
+
+
+def _first_last(handle: Any, on: bool) -> None:
+    info = handle.torrent_file()
+    if info is None:
+        return
+    files = info.layout()
+    piece = info.piece_length()
+    priorities = list(handle.get_piece_priorities())
+    wanted = list(handle.get_file_priorities())
+    for index in range(files.num_files()):
+        size = files.file_size(index)
+        if size == 0 or wanted[index] == 0:
+            continue
+        offset = files.file_offset(index)
+        for p in {offset // piece, (offset + size - 1) // piece}:
+            priorities[p] = 7 if on else max(wanted[index], 1)
+    handle.prioritize_pieces(priorities)
 
 
 def _hex(digest: Any) -> str:
