@@ -205,8 +205,18 @@ async def test_maindata_over_http_incremental_and_gzip(webui: WebUI, tmp_path: P
         assert second["torrents"][hash_]["state"] == "pausedDL"
         assert second["tags"] == ["x"] and "c1" in second["categories"]
         assert "hash" not in second["torrents"][hash_]
+        rid = second["rid"]
+        for _ in range(40):  # until the engine's first status of the torrent has been sent
+            await asyncio.sleep(0.1)
+            settled = (await http.get("/api/v2/sync/maindata", params={"rid": rid})).json()
+            rid = settled["rid"]
+            if "torrents" not in settled and settled is not second:
+                quiet = (await http.get("/api/v2/sync/maindata", params={"rid": rid})).json()
+                rid = quiet["rid"]
+                if "torrents" not in quiet:
+                    break
         await http.post("/api/v2/torrents/setCategory", data={"hashes": hash_, "category": ""})
-        third = (await http.get("/api/v2/sync/maindata", params={"rid": second["rid"]})).json()
+        third = (await http.get("/api/v2/sync/maindata", params={"rid": rid})).json()
         assert third["torrents"] == {hash_: {"category": ""}}
         await http.post("/api/v2/torrents/delete", data={"hashes": hash_, "deleteFiles": "false"})
         fourth = (await http.get("/api/v2/sync/maindata", params={"rid": third["rid"]})).json()
@@ -358,3 +368,24 @@ async def test_share_limits_act_when_reached(webui: WebUI, tmp_path: Path, actio
         assert any("reached its ratio limit" in e["message"] for e in client.log_main())
 
     await asyncio.to_thread(run)
+
+
+@pytest.mark.parametrize(
+    ("layout", "names"),
+    [
+        ("Original", ["Done/x.bin", "Done/y.bin"]),
+        ("NoSubfolder", ["x.bin", "y.bin"]),
+    ],
+)
+async def test_content_layout(webui: WebUI, tmp_path: Path, layout, names):
+    def run() -> list[str]:
+        client = logged_in(webui)
+        torrent, _ = make_torrent(tmp_path / "src", "Done", {"x.bin": 70_000, "y.bin": 9_000})
+        assert (
+            client.torrents_add(torrent_files=torrent, content_layout=layout, is_paused=True)
+            == "Ok."
+        )
+        (info,) = client.torrents_info()
+        return sorted(f.name for f in client.torrents_files(info.hash))
+
+    assert await asyncio.to_thread(run) == names

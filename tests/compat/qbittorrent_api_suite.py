@@ -513,12 +513,10 @@ class Server:
     def __init__(
         self, spec: ServerSpec, sandbox: Sandbox, log_path: Path, startup_timeout: float
     ) -> None:
-        self.spec, self.sandbox, self.log_path, self.startup_timeout = (
-            spec,
-            sandbox,
-            log_path,
-            startup_timeout,
-        )
+        self.spec = spec
+        self.sandbox = sandbox
+        self.log_path = log_path
+        self.startup_timeout = startup_timeout
         self.proc: subprocess.Popen[bytes] | None = None
         self.version = ""
 
@@ -1065,9 +1063,8 @@ def stage2(args: argparse.Namespace, prepared: Prepared) -> int:
         say(text_report(results))
         say("")
         say(f"logs: {logs}")
-        if args.markdown_out:
-            args.markdown_out.write_text(markdown_report(results, header))
-            say(f"markdown: {args.markdown_out}")
+        # written here and copied by main(): in the sandbox, /tmp is private
+        (logs / f"{args.target}-report.md").write_text(markdown_report(results, header))
         return 0
     finally:
         # a second Ctrl-C must not cut the cleanup short
@@ -1103,24 +1100,38 @@ def main(argv: list[str]) -> int:
         except BlockingIOError:
             raise HarnessError(f"another run is using {BUILD}; wait for it to finish") from None
         prepared = prepare(args.suite_version)
+        report = BUILD / "logs" / f"{args.target}-report.md"
+        report.unlink(missing_ok=True)
         if os.geteuid() == 0 and not args.no_sandbox:
-            return relaunch_in_sandbox(argv, prepared.version)
-        if os.geteuid() == 0:
-            raise HarnessError(
-                "--no-sandbox is for non-root users; as root the server must run as --user in the sandbox"
-            )
-        if not args.no_sandbox:
-            raise HarnessError(
-                "not root: cannot isolate the network or switch users; pass --no-sandbox to run unisolated as yourself"
-            )
-        say("warning: --no-sandbox: the server may contact the trackers named in the test torrents")
-        return stage2(args, prepared)
+            status = relaunch_in_sandbox(argv, prepared.version)
+        else:
+            status = stage2_unsandboxed(args, prepared)
+        if status == 0 and args.markdown_out:
+            if not report.exists():
+                raise HarnessError(f"{report} was not written")
+            shutil.copyfile(report, args.markdown_out)
+            say(f"markdown: {args.markdown_out}")
+        return status
     except HarnessError as exc:
         sys.stderr.write(f"{PROG}: error: {exc}\n")
         return 2
     except KeyboardInterrupt:
         sys.stderr.write(f"{PROG}: error: interrupted\n")
         return 130
+
+
+def stage2_unsandboxed(args: argparse.Namespace, prepared: Prepared) -> int:
+    if os.geteuid() == 0:
+        raise HarnessError(
+            "--no-sandbox is for non-root users; as root the server runs as --user in the sandbox"
+        )
+    if not args.no_sandbox:
+        raise HarnessError(
+            "not root: cannot isolate the network or switch users; "
+            "pass --no-sandbox to run unisolated as yourself"
+        )
+    say("warning: --no-sandbox: the server may contact the trackers named in the test torrents")
+    return stage2(args, prepared)
 
 
 if __name__ == "__main__":

@@ -277,7 +277,6 @@ class ClientBackend:
     def _register(self, record: TorrentRecord, added: eng.Added) -> None:
         """A torrent the engine accepted: keep it and show it."""
         record.metadata = added.metadata
-        record.status = added.status
         self.records[record.hash] = record
         if record.metadata is not None:
             self._set_trackers(record, {url for url, _ in record.metadata.trackers})

@@ -184,9 +184,10 @@ class SessionConfig:
 
 @dataclass(frozen=True, slots=True)
 class Added:
+    """A torrent the session took; its status comes with the next update (within a second)."""
+
     hash: str
     metadata: Metadata | None
-    status: TorrentStatus
 
 
 @dataclass(slots=True)
@@ -418,8 +419,7 @@ class Engine:
                 except EngineError as exc:
                     results.append(exc)
                     continue
-                status = _status(self._state.torrents[hash_].handle.status())
-                results.append(Added(hash_, metadata, status))
+                results.append(Added(hash_, metadata))
             return results
 
         return self.submit(run)
@@ -441,12 +441,14 @@ class Engine:
         self._state.torrents[hash_] = torrent
         if options.top_of_queue:
             handle.queue_position_top()
-        metadata = _handle_metadata(handle)
+        metadata = None
+        if params.ti is not None:  # from the parsed file: no round trip to the session
+            trackers = list(zip(params.trackers, params.tracker_tiers, strict=False))
+            metadata = _metadata(params.ti, trackers, params.url_seeds, params.renamed_files)
         torrent.metadata_sent = metadata is not None
         if options.first_last and metadata is not None:
             _first_last(handle, True)
-        if not source.resume:
-            handle.save_resume_data(_SAVE_FLAGS)
+        handle.post_status()  # its first status comes as an alert, without a round trip
         return hash_, metadata
 
     def status(self, hashes: Sequence[str] | None = None) -> Future[list[TorrentStatus]]:
@@ -857,7 +859,12 @@ def _handle_metadata(handle: Any) -> Metadata | None:
     return _metadata(info, trackers, handle.url_seeds())
 
 
-def _metadata(info: Any, trackers: Sequence[tuple[str, int]], web_seeds: Iterable[str]) -> Metadata:
+def _metadata(
+    info: Any,
+    trackers: Sequence[tuple[str, int]],
+    web_seeds: Iterable[str],
+    renamed: dict[int, str] | None = None,
+) -> Metadata:
     files = info.layout()
     piece = info.piece_length()
     entries = []
@@ -866,9 +873,8 @@ def _metadata(info: Any, trackers: Sequence[tuple[str, int]], web_seeds: Iterabl
         offset = files.file_offset(index)
         first = offset // piece if piece else 0
         last = (offset + max(size, 1) - 1) // piece if piece else 0
-        entries.append(
-            FileEntry(index, files.file_path(index).replace("\\", "/"), size, first, last)
-        )
+        path = (renamed or {}).get(index) or files.file_path(index)
+        entries.append(FileEntry(index, path.replace("\\", "/"), size, first, last))
     return Metadata(
         name=info.name(),
         total_size=info.total_size(),

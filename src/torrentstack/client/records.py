@@ -82,8 +82,9 @@ class TorrentRecord:
         md = self.metadata
         o = self.options
         has_metadata = md is not None
-        phase = st.phase if st else Phase.CHECKING_RESUME_DATA
         stopped = o.stopped
+        # before the engine's first word: a stopped torrent shows stopped, others load
+        phase = st.phase if st else Phase.DOWNLOADING if stopped else Phase.CHECKING_RESUME_DATA
         queued = bool(queueing and st is not None and not stopped and st.auto_managed and st.paused)
         finished = phase in (Phase.FINISHED, Phase.SEEDING) or bool(st and st.is_finished)
         facts = StateFacts(
