@@ -389,3 +389,37 @@ async def test_content_layout(webui: WebUI, tmp_path: Path, layout, names):
         return sorted(f.name for f in client.torrents_files(info.hash))
 
     assert await asyncio.to_thread(run) == names
+
+
+@pytest.mark.database
+async def test_web_ui_preferences_act_and_the_password_persists_as_a_hash(
+    start_webui, tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
+    webui = await start_webui()
+    new_password = "a brand new password"
+
+    def change() -> None:
+        client = logged_in(webui)
+        client.app_set_preferences(
+            {"web_ui_password": new_password, "web_ui_max_auth_fail_count": 2,
+             "web_ui_username": "operator"}
+        )  # fmt: skip
+        prefs = client.app_preferences()
+        assert "web_ui_password" not in prefs and prefs["web_ui_username"] == "operator"
+
+    await asyncio.to_thread(change)
+    assert webui.runtime.auth.max_fail_count == 2
+    assert new_password not in caplog.text
+    await webui.runtime.backend.close()
+    webui.stop.set()
+    again = await start_webui(data_dir=tmp_path)
+    async with httpx.AsyncClient(base_url=again.url, timeout=10) as http:
+        old = await http.post("/api/v2/auth/login", data={"username": "admin", "password": "x"})
+        assert old.text == "Fails."
+        good = await http.post(
+            "/api/v2/auth/login", data={"username": "operator", "password": new_password}
+        )
+        assert good.text == "Ok."
+    saved = await again.runtime.backend.store.load()
+    assert new_password not in str(saved.preferences)
+    assert saved.preferences["web_ui_password_hash"].count(":") == 1  # salt:key, PBKDF2

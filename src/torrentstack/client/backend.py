@@ -12,7 +12,7 @@ import asyncio
 import logging
 import os
 import shutil
-from collections.abc import Awaitable, Coroutine, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -42,8 +42,11 @@ from torrentstack.qbittorrent.share_limits import (
     share_limit_reached,
 )
 from torrentstack.qbittorrent.sync import MainData
+from torrentstack.webapi.auth import hash_password
 
 logger = logging.getLogger(__name__)
+
+PASSWORD_HASH_KEY = "web_ui_password_hash"  # noqa: S105 - a key name; stored, never shown
 
 # qBittorrent's file priorities are libtorrent's, but "normal" is 1 where libtorrent's default is 4
 _TO_QBT = {0: 0, 1: 1, 2: 1, 3: 1, 4: 1, 5: 1, 6: 6, 7: 7}
@@ -93,6 +96,8 @@ class ClientBackend:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Future[None]] = set()
         self.alt_speed = False
+        self.password_hash: str | None = None  # set through app/setPreferences
+        self.on_preferences: Callable[[], None] = lambda: None
         self._limit_reached: set[str] = set()
         self.alltime_base = (0, 0)
 
@@ -102,6 +107,8 @@ class ClientBackend:
         self._loop = asyncio.get_running_loop()
         saved = await self.store.load()
         self.prefs.load(saved.preferences)
+        stored_hash = saved.preferences.get(PASSWORD_HASH_KEY)
+        self.password_hash = stored_hash if isinstance(stored_hash, str) else None
         for name, (path, download) in saved.categories.items():
             self._set_category(name, path, download)
         for tag in saved.tags:
@@ -841,7 +848,14 @@ class ClientBackend:
     # -- preferences --
 
     async def set_preferences(self, values: dict[str, Any]) -> None:
+        values = dict(values)
+        password = values.pop("web_ui_password", None)
         changed = self.prefs.update(values)
+        if isinstance(password, str) and password:
+            self.password_hash = await asyncio.to_thread(hash_password, password)
+            await self.store.put_preferences({PASSWORD_HASH_KEY: self.password_hash})
+        if password or changed:
+            self.on_preferences()
         if not changed:
             return
         await self.store.put_preferences(changed)

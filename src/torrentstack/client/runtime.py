@@ -90,7 +90,7 @@ class ClientRuntime:
             clock=clock,
             stop=stop,
             log=LogBuffer(clock),
-            initial_preferences=settings.preferences,
+            initial_preferences={**_webui_preferences(settings), **settings.preferences},
         )
         add_application_endpoints(self.api, self.backend)
         add_log_endpoints(self.api, self.backend)
@@ -102,6 +102,28 @@ class ClientRuntime:
     async def start(self) -> None:
         """Load the stored state and start the engine (torrents come back as they were)."""
         await self.backend.start()
+        self.backend.on_preferences = self._apply_webui_preferences
+        self._apply_webui_preferences()
+
+    def _apply_webui_preferences(self) -> None:
+        """The WebUI's own preferences act on the running authenticator and checks."""
+        prefs = self.backend.prefs
+        auth = self.auth
+        auth.username = str(prefs.get("web_ui_username")) or auth.username
+        if self.backend.password_hash:
+            auth.password_hash = self.backend.password_hash
+        auth.max_fail_count = int(prefs.get("web_ui_max_auth_fail_count"))
+        auth.ban_duration = int(prefs.get("web_ui_ban_duration"))
+        auth.timeout = max(int(prefs.get("web_ui_session_timeout")), 1)
+        auth.localhost_auth = not bool(prefs.get("bypass_local_auth"))
+        whitelist = str(prefs.get("bypass_auth_subnet_whitelist"))
+        enabled = bool(prefs.get("bypass_auth_subnet_whitelist_enabled"))
+        auth.set_whitelist(_networks(whitelist) if enabled else [])
+        self.api.origins = Origins(
+            csrf=bool(prefs.get("web_ui_csrf_protection_enabled")),
+            host_validation=bool(prefs.get("web_ui_host_header_validation_enabled")),
+            server_domains=str(prefs.get("web_ui_domain_list")) or "*",
+        )
 
     async def run(self, stop: asyncio.Event) -> None:
         """Wait for the stop, then save resume data and stop the engine."""
@@ -120,3 +142,28 @@ class ClientRuntime:
             app=app,
             access_log=access_log,
         )
+
+
+def _webui_preferences(settings: ClientSettings) -> dict[str, object]:
+    """The preferences that mirror the `[client]` settings (their starting values)."""
+    whitelist = list(settings.auth_subnet_whitelist)
+    return {
+        "web_ui_username": settings.webui_username,
+        "web_ui_port": settings.port,
+        "web_ui_address": settings.host,
+        "web_ui_max_auth_fail_count": settings.max_auth_fail_count,
+        "web_ui_ban_duration": settings.ban_duration,
+        "web_ui_session_timeout": settings.session_timeout,
+        "bypass_local_auth": not settings.localhost_auth,
+        "bypass_auth_subnet_whitelist_enabled": bool(whitelist),
+        "bypass_auth_subnet_whitelist": "\n".join(whitelist),
+        "web_ui_csrf_protection_enabled": settings.csrf_protection,
+        "web_ui_host_header_validation_enabled": settings.host_header_validation,
+        "web_ui_domain_list": settings.server_domains,
+        "listen_port": settings.listen_port,
+    }
+
+
+def _networks(text: str) -> list[str]:
+    """qBittorrent's whitelist text: networks separated by newlines or commas."""
+    return [item.strip() for item in text.replace(",", "\n").splitlines() if item.strip()]

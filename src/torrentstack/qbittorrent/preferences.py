@@ -1,7 +1,8 @@
 """qBittorrent's preferences (`app/preferences`): every key with its default value.
 
 The keys and value types are those a 4.5.2 qbittorrent-nox answers with (the reference sample)
-plus the keys 4.6 added; values are qBittorrent's defaults, with the paths and ports ours.
+plus the keys 4.6 added and the older ones the API document still lists; values are
+qBittorrent's defaults, with the paths and ports ours. `web_ui_password` is write-only.
 `app/setPreferences` accepts only these keys (unknown ones are ignored) and values of the
 same JSON type (ints where a float is expected are fine).
 """
@@ -43,6 +44,7 @@ DEFAULTS: dict[str, Any] = {
     "confirm_torrent_recheck": True,
     "connection_speed": 30,
     "current_interface_address": "",
+    "create_subfolder_enabled": True,
     "current_network_interface": "",
     "dht": True,
     "disk_cache": -1,
@@ -63,6 +65,7 @@ DEFAULTS: dict[str, Any] = {
     "enable_coalesce_read_write": False,
     "enable_embedded_tracker": False,
     "enable_multi_connections_from_same_ip": False,
+    "enable_os_cache": True,
     "enable_piece_extent_affinity": False,
     "enable_upload_suggestions": False,
     "encryption": 0,
@@ -174,6 +177,8 @@ DEFAULTS: dict[str, Any] = {
     "slow_torrent_inactive_timer": 60,
     "slow_torrent_ul_rate_threshold": 2,
     "socket_backlog_size": 30,
+    "ssl_cert": "",
+    "ssl_key": "",
     "ssrf_mitigation": True,
     "start_paused_enabled": False,
     "status_bar_external_ip": False,

@@ -14,6 +14,7 @@ import base64
 import hashlib
 import hmac
 import ipaddress
+import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +24,9 @@ from torrentstack.clock import Clock
 PBKDF2_ROUNDS = 100_000
 _SALT_BYTES = 16
 _KEY_BYTES = 64
+
+
+logger = logging.getLogger(__name__)
 
 
 def hash_password(password: str, salt: bytes | None = None) -> str:
@@ -83,9 +87,20 @@ class Authenticator:
         self.max_fail_count = max_fail_count
         self.ban_duration = ban_duration
         self.localhost_auth = localhost_auth
-        self.whitelist = [ipaddress.ip_network(net, strict=False) for net in whitelist]
+        self.whitelist: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+        self.set_whitelist(whitelist)
         self.sessions: dict[str, Session] = {}
         self._failures: dict[str, _Failures] = {}
+
+    def set_whitelist(self, networks: Sequence[str]) -> None:
+        """Networks whose clients need no login; malformed entries are skipped."""
+        parsed = []
+        for net in networks:
+            try:
+                parsed.append(ipaddress.ip_network(net.strip(), strict=False))
+            except ValueError:
+                logger.warning("auth subnet whitelist: %r is not a network", net)
+        self.whitelist = parsed
 
     def banned(self, ip: str) -> bool:
         failures = self._failures.get(ip)
