@@ -24,7 +24,7 @@ def torrent_site(tmp_path: Path) -> Iterator[tuple[str, bytes, list[str]]]:
     cookies: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:
             cookies.append(self.headers.get("Cookie", ""))
             if self.path == "/file.torrent" and "session=abc" in self.headers.get("Cookie", ""):
                 self.send_response(200)
