@@ -99,6 +99,7 @@ class ClientBackend:
         self.password_hash: str | None = None  # set through app/setPreferences
         self.on_preferences: Callable[[], None] = lambda: None
         self._limit_reached: set[str] = set()
+        self._early_status: dict[str, TorrentStatus] = {}
         self.alltime_base = (0, 0)
 
     # -- lifecycle --
@@ -214,7 +215,8 @@ class ClientBackend:
 
     def _status(self, status: TorrentStatus) -> None:
         record = self.records.get(status.hash)
-        if record is None:
+        if record is None:  # its add is still returning: keep it for _register
+            self._early_status[status.hash] = status
             return
         record.status = status
         self._refresh(record)
@@ -284,6 +286,7 @@ class ClientBackend:
     def _register(self, record: TorrentRecord, added: eng.Added) -> None:
         """A torrent the engine accepted: keep it and show it."""
         record.metadata = added.metadata
+        record.status = self._early_status.pop(record.hash, None)
         self.records[record.hash] = record
         if record.metadata is not None:
             self._set_trackers(record, {url for url, _ in record.metadata.trackers})
@@ -481,6 +484,7 @@ class ClientBackend:
         for hash_ in chosen:
             record = self.records.pop(hash_)
             self._cache.pop(hash_, None)
+            self._early_status.pop(hash_, None)
             self._set_trackers(record, set())
             self.maindata.remove_torrent(hash_)
             self.log.add("info", f"Removed torrent: {record.display_name}")
