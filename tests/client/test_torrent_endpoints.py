@@ -423,3 +423,44 @@ async def test_web_ui_preferences_act_and_the_password_persists_as_a_hash(
     saved = await again.runtime.backend.store.load()
     assert new_password not in str(saved.preferences)
     assert saved.preferences["web_ui_password_hash"].count(":") == 1  # salt:key, PBKDF2
+
+
+async def test_export_paths_interfaces_and_bans(webui: WebUI, tmp_path: Path):
+    def run() -> None:
+        client = logged_in(webui)
+        done, missing = add_two(client, tmp_path)
+        client.torrents_add_trackers(torrent_hash=done, urls="127.0.2.3")  # qBittorrent takes it
+        exported = client.torrents_export(torrent_hash=done)
+        from torrentstack.bittorrent.bencode import decode
+
+        meta = decode(exported)
+        assert meta[b"info"][b"name"] == b"Done" and b"127.0.2.3" in str(meta).encode()
+        client.torrents_set_save_path(save_path=str(tmp_path / "saved"), torrent_hashes=done)
+        eventually(lambda: _assert_saved_in(client, done, tmp_path / "saved"))
+        client.torrents_set_download_path(
+            download_path=str(tmp_path / "temp"), torrent_hashes=missing
+        )
+        assert client.torrents_info(torrent_hashes=missing)[0].download_path == str(
+            tmp_path / "temp"
+        )
+        (tmp_path / "a-file").write_text("x")
+        with pytest.raises(qbittorrentapi.Conflict409Error):
+            client.torrents_set_save_path(
+                save_path=str(tmp_path / "a-file" / "sub"), torrent_hashes=done
+            )
+        assert "lo" in [i["value"] for i in client.app_network_interface_list()]
+        assert "127.0.0.1" in client.app_network_interface_address_list(interface_name="lo")
+        client.transfer_ban_peers(peers=["10.1.1.1:1", "10.1.1.2:2"])
+        assert client.app_preferences()["banned_IPs"].split("\n") == ["10.1.1.1", "10.1.1.2"]
+
+    await asyncio.to_thread(run)
+
+
+async def test_no_subfolder_strips_a_single_files_folder(webui: WebUI, tmp_path: Path):
+    def run() -> list[str]:
+        client = logged_in(webui)
+        torrent, _ = make_torrent(tmp_path / "src", "root_folder", {"file.txt": 5_000})
+        client.torrents_add(torrent_files=torrent, content_layout="NoSubfolder", is_paused=True)
+        return [f.name for f in client.torrents_files(client.torrents_info()[0].hash)]
+
+    assert await asyncio.to_thread(run) == ["file.txt"]

@@ -13,9 +13,10 @@ import logging
 import os
 import shutil
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from torrentstack.client import engine as eng
 from torrentstack.client.log_buffer import LogBuffer, PeerLog
@@ -45,6 +46,8 @@ from torrentstack.qbittorrent.sync import MainData
 from torrentstack.webapi.auth import hash_password
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 PASSWORD_HASH_KEY = "web_ui_password_hash"  # noqa: S105 - a key name; stored, never shown
 
@@ -151,7 +154,7 @@ class ClientBackend:
         items = [
             (src, self._engine_options(i.options)) for src, i in zip(chosen, saved, strict=True)
         ]
-        results = await asyncio.wrap_future(self._engine().add_many(items))
+        results = await _done(self._engine().add_many(items))
         retry = [
             (eng.Source(torrent=i.torrent, magnet=i.magnet), self._engine_options(i.options))
             for i, src, r in zip(saved, chosen, results, strict=True)
@@ -159,7 +162,7 @@ class ClientBackend:
         ]
         if retry:
             logger.warning("%d resume files unreadable; adding those torrents afresh", len(retry))
-            second = await asyncio.wrap_future(self._engine().add_many(retry))
+            second = await _done(self._engine().add_many(retry))
             again = iter(second)
             results = [
                 next(again) if isinstance(r, eng.EngineError) and src.resume else r
@@ -246,9 +249,7 @@ class ClientBackend:
     def _metadata(self, record: TorrentRecord, metadata: Metadata) -> None:
         record.metadata = metadata
         if record.options.f_l_piece_prio:
-            self._background(
-                _discard(asyncio.wrap_future(self._engine().first_last([record.hash], True)))
-            )
+            self._background(_discard(_done(self._engine().first_last([record.hash], True))))
         self._set_trackers(record, {url for url, _ in metadata.trackers} | record.trackers)
         self._refresh(record)
         self.log.add("info", f"Metadata received: {record.display_name}")
@@ -322,7 +323,7 @@ class ClientBackend:
 
     async def fresh_view(self, hash_: str) -> TorrentView:
         record = self.record(hash_)
-        statuses = await asyncio.wrap_future(self._engine().status([hash_]))
+        statuses = await _done(self._engine().status([hash_]))
         if statuses:
             record.status = statuses[0]
             self._refresh(record)
@@ -333,15 +334,15 @@ class ClientBackend:
         if record.metadata is None:
             return [], False
         engine = self._engine()
-        priorities = await asyncio.wrap_future(engine.file_priorities(hash_))
-        progress = await asyncio.wrap_future(engine.file_progress(hash_))
+        priorities = await _done(engine.file_priorities(hash_))
+        progress = await _done(engine.file_progress(hash_))
         files = record.files([_TO_QBT.get(p, 1) for p in priorities], progress)
         is_seed = bool(record.status and record.status.is_seeding)
         return files, is_seed
 
     async def trackers(self, hash_: str) -> list[TrackerEntry]:
         self.record(hash_)
-        return await asyncio.wrap_future(self._engine().trackers(hash_))
+        return await _done(self._engine().trackers(hash_))
 
     def hashes(self, selected: list[str] | None) -> list[str]:
         """`hashes` parameter → known torrents (None is `all`); unknown ones are ignored."""
@@ -408,7 +409,7 @@ class ClientBackend:
             )
             for source, o in zip(sources, options, strict=True)
         ]
-        results = await asyncio.wrap_future(engine.add_many(items))
+        results = await _done(engine.add_many(items))
         added: list[TorrentRecord] = []
         for source, opts, result in zip(sources, options, results, strict=True):
             if isinstance(result, eng.DuplicateTorrent):
@@ -480,7 +481,7 @@ class ClientBackend:
         chosen = [h for h in hashes if h in self.records]
         if not chosen:
             return
-        await asyncio.wrap_future(self._engine().remove(chosen, delete_files))
+        await _done(self._engine().remove(chosen, delete_files))
         for hash_ in chosen:
             record = self.records.pop(hash_)
             self._cache.pop(hash_, None)
@@ -494,7 +495,7 @@ class ClientBackend:
         self, hashes: list[str], peers: list[tuple[str, int]]
     ) -> dict[str, dict[str, int]]:
         """`torrents/addPeers`: per torrent, how many peers were taken and how many failed."""
-        added = await asyncio.wrap_future(self._engine().connect_peers(self.hashes(hashes), peers))
+        added = await _done(self._engine().connect_peers(self.hashes(hashes), peers))
         return {h: {"added": n, "failed": len(peers) - n} for h, n in added.items()}
 
     async def set_stopped(self, hashes: list[str], stopped: bool) -> None:
@@ -502,7 +503,7 @@ class ClientBackend:
         if not stopped:
             self._limit_reached.difference_update(chosen)
         engine = self._engine()
-        await asyncio.wrap_future(engine.stop(chosen) if stopped else engine.start(chosen))
+        await _done(engine.stop(chosen) if stopped else engine.start(chosen))
         for hash_ in chosen:
             options = self.records[hash_].options
             options.stopped = stopped
@@ -514,9 +515,9 @@ class ClientBackend:
         chosen = [h for h in hashes if h in self.records]
         engine = self._engine()
         if forced:
-            await asyncio.wrap_future(engine.start(chosen, forced=True))
+            await _done(engine.start(chosen, forced=True))
         else:
-            await asyncio.wrap_future(engine.start(chosen))
+            await _done(engine.start(chosen))
         for hash_ in chosen:
             options = self.records[hash_].options
             options.forced = forced
@@ -528,7 +529,7 @@ class ClientBackend:
         records = [self.records[h] for h in hashes if h in self.records]
         if not records:
             return
-        statuses = await asyncio.wrap_future(self._engine().status([r.hash for r in records]))
+        statuses = await _done(self._engine().status([r.hash for r in records]))
         for status in statuses:
             self.records[status.hash].status = status
         for record in records:
@@ -536,20 +537,20 @@ class ClientBackend:
         await self.store.put_options({r.hash: r.options for r in records})
 
     async def recheck(self, hashes: list[str]) -> None:
-        await asyncio.wrap_future(self._engine().recheck(self.hashes(hashes)))
+        await _done(self._engine().recheck(self.hashes(hashes)))
 
     async def reannounce(self, hashes: list[str]) -> None:
-        await asyncio.wrap_future(self._engine().reannounce(self.hashes(hashes)))
+        await _done(self._engine().reannounce(self.hashes(hashes)))
 
     async def queue(self, hashes: list[str], where: str) -> None:
         if not self.prefs.queueing:
             raise Conflict("Torrent queueing must be enabled")
         chosen = self.hashes(hashes)
-        await asyncio.wrap_future(self._engine().queue(chosen, where))
+        await _done(self._engine().queue(chosen, where))
         await self._refresh_from_engine(list(self.records))
 
     async def _refresh_from_engine(self, hashes: list[str]) -> None:
-        statuses = await asyncio.wrap_future(self._engine().status(hashes))
+        statuses = await _done(self._engine().status(hashes))
         for status in statuses:
             record = self.records.get(status.hash)
             if record is not None:
@@ -571,9 +572,7 @@ class ClientBackend:
         self, hashes: list[str], *, download: int | None, upload: int | None
     ) -> None:
         chosen = self.hashes(hashes)
-        await asyncio.wrap_future(
-            self._engine().set_limits(chosen, download=download, upload=upload)
-        )
+        await _done(self._engine().set_limits(chosen, download=download, upload=upload))
         for hash_ in chosen:
             options = self.records[hash_].options
             if download is not None:
@@ -590,17 +589,15 @@ class ClientBackend:
             options = self.records[hash_].options
             if what == "seq_dl":
                 options.seq_dl = not options.seq_dl
-                await asyncio.wrap_future(
-                    engine.set_flag([hash_], "sequential_download", options.seq_dl)
-                )
+                await _done(engine.set_flag([hash_], "sequential_download", options.seq_dl))
             else:
                 options.f_l_piece_prio = not options.f_l_piece_prio
-                await asyncio.wrap_future(engine.first_last([hash_], options.f_l_piece_prio))
+                await _done(engine.first_last([hash_], options.f_l_piece_prio))
         await self._changed(chosen)
 
     async def set_super_seeding(self, hashes: list[str], on: bool) -> None:
         chosen = self.hashes(hashes)
-        await asyncio.wrap_future(self._engine().set_flag(chosen, "super_seeding", on))
+        await _done(self._engine().set_flag(chosen, "super_seeding", on))
         for hash_ in chosen:
             self.records[hash_].options.super_seeding = on
         await self._changed(chosen)
@@ -612,18 +609,18 @@ class ClientBackend:
         record = self.record(hash_)
         if record.metadata is None:
             return []
-        have, downloading = await asyncio.wrap_future(self._engine().pieces(hash_))
+        have, downloading = await _done(self._engine().pieces(hash_))
         return [2 if got else 1 if i in downloading else 0 for i, got in enumerate(have)]
 
     async def piece_hashes(self, hash_: str) -> list[str]:
         self.record(hash_)
-        return await asyncio.wrap_future(self._engine().piece_hashes(hash_))
+        return await _done(self._engine().piece_hashes(hash_))
 
     async def web_seeds(
         self, hash_: str, add: Sequence[str] = (), remove: Sequence[str] = ()
     ) -> list[str]:
         self.record(hash_)
-        return await asyncio.wrap_future(self._engine().web_seeds(hash_, add, remove))
+        return await _done(self._engine().web_seeds(hash_, add, remove))
 
     async def edit_trackers(
         self, hash_: str, *, add: Sequence[str] = (), remove: Sequence[str] = (),
@@ -632,7 +629,7 @@ class ClientBackend:
         """addTrackers / removeTrackers / editTracker (409 as qBittorrent for bad edits)."""
         record = self.record(hash_)
         engine = self._engine()
-        current = [(t.url, t.tier) for t in await asyncio.wrap_future(engine.trackers(hash_))]
+        current = [(t.url, t.tier) for t in await _done(engine.trackers(hash_))]
         urls = [url for url, _ in current]
         if replace is not None:
             old, new = replace
@@ -649,7 +646,7 @@ class ClientBackend:
             if url not in {u for u, _ in current}:
                 top += 1
                 current.append((url, top))
-        await asyncio.wrap_future(engine.replace_trackers(hash_, current))
+        await _done(engine.replace_trackers(hash_, current))
         self._set_trackers(record, {url for url, _ in current})
         self._refresh(record)
 
@@ -662,9 +659,7 @@ class ClientBackend:
         count = len(record.metadata.files)
         if any(not 0 <= i < count for i in indexes):
             raise Conflict("File IDs must be integers between 0 and the number of files")
-        await asyncio.wrap_future(
-            self._engine().file_priorities(hash_, {i: _TO_LT[priority] for i in indexes})
-        )
+        await _done(self._engine().file_priorities(hash_, {i: _TO_LT[priority] for i in indexes}))
         await self._refresh_from_engine([hash_])
 
     async def rename(self, hash_: str, name: str) -> None:
@@ -694,7 +689,7 @@ class ClientBackend:
             raise Conflict("Path already exists")
         engine = self._engine()
         for index, path in moves.items():
-            await asyncio.wrap_future(engine.rename_file(hash_, index, path))
+            await _done(engine.rename_file(hash_, index, path))
         files = tuple(replace(f, path=moves.get(f.index, f.path)) for f in md.files)
         record.metadata = replace(md, files=files)
         self._refresh(record)
@@ -782,7 +777,7 @@ class ClientBackend:
             await asyncio.to_thread(os.makedirs, target, exist_ok=True)
         except OSError:
             raise Conflict(f"Cannot make save path: {target}") from None
-        await asyncio.wrap_future(engine.move([record.hash], target))
+        await _done(engine.move([record.hash], target))
         record.options.save_path = target
 
     async def set_location(self, hashes: list[str], location: str) -> None:
@@ -801,6 +796,30 @@ class ClientBackend:
             record.options.auto_tmm = False
             await self._move(engine, record, location)
         await self._changed(chosen)
+
+    async def set_path(self, hashes: list[str], path: str, kind: str) -> None:
+        """setSavePath (moves the data) / setDownloadPath: 409 if the directory cannot be
+        made, 403 if it is not writable (as qBittorrent)."""
+        if not path.strip():
+            raise BadParams("Save path cannot be empty")
+        try:
+            await asyncio.to_thread(os.makedirs, path, exist_ok=True)
+        except OSError:
+            raise Conflict(f"Cannot create directory: {path}") from None
+        if not await asyncio.to_thread(os.access, path, os.W_OK):
+            raise AccessDenied(f"Cannot write to directory: {path}")
+        if kind == "download":
+            for hash_ in hashes:
+                self.records[hash_].options.download_path = path
+            await self._changed(hashes)
+            return
+        await self.set_location(hashes, path)
+
+    async def export(self, hash_: str) -> bytes:
+        record = self.record(hash_)
+        if record.metadata is None:
+            raise Conflict("Torrent's metadata has not yet downloaded")
+        return await _done(self._engine().export(hash_))
 
     # -- tags --
 
@@ -863,7 +882,7 @@ class ClientBackend:
         if not changed:
             return
         await self.store.put_preferences(changed)
-        await asyncio.wrap_future(
+        await _done(
             self._engine().configure(
                 self.prefs.session_config(self.listen_host, self.persona, self.alt_speed)
             )
@@ -872,7 +891,7 @@ class ClientBackend:
 
     async def peers(self, hash_: str) -> list[PeerInfo]:
         self.record(hash_)
-        return await asyncio.wrap_future(self._engine().peers(hash_))
+        return await _done(self._engine().peers(hash_))
 
     async def transfer_info(self) -> dict[str, Any]:
         totals = self._engine().totals()
@@ -924,7 +943,7 @@ class ClientBackend:
 
     async def set_alt_speed(self, on: bool) -> None:
         self.alt_speed = on
-        await asyncio.wrap_future(
+        await _done(
             self._engine().configure(self.prefs.session_config(self.listen_host, self.persona, on))
         )
 
@@ -933,7 +952,10 @@ class ClientBackend:
         await self.set_preferences({key: max(limit, 0)})
 
     async def ban_peers(self, peers: list[tuple[str, int]]) -> None:
-        await asyncio.wrap_future(self._engine().ban_peers([ip for ip, _ in peers]))
+        """Add to the `banned_IPs` preference (the session's IP filter), as qBittorrent does."""
+        banned = [ip for ip in str(self.prefs.get("banned_IPs")).split("\n") if ip.strip()]
+        new = [ip for ip, _ in peers if ip not in banned]
+        await self.set_preferences({"banned_IPs": "\n".join([*banned, *new])})
         for ip, _ in peers:
             self.peer_log.add(ip, True, "Manually banned")
 
@@ -942,6 +964,14 @@ class ClientBackend:
             return shutil.disk_usage(self.prefs.save_path).free
         except OSError:
             return 0
+
+
+async def _done(future: Future[T]) -> T:
+    """An engine command's result; a refusal is qBittorrent's 409 Conflict."""
+    try:
+        return await asyncio.wrap_future(future)
+    except eng.EngineError as exc:
+        raise Conflict(str(exc)) from None
 
 
 async def _discard(job: Awaitable[None]) -> None:

@@ -180,6 +180,7 @@ class SessionConfig:
     user_agent: str = "qBittorrent/4.6.7"
     peer_fingerprint: str = "-qB4670-"
     allow_multiple_connections_per_ip: bool = True
+    banned_ips: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +237,8 @@ class Engine:
         params.settings = _settings_pack(config)  # type: ignore[assignment]
         self._session = lt.session(params)
         self._config = config
+        if config.banned_ips:
+            self._ban(config.banned_ips)
         self._session.set_alert_fd(self._alert_write)
         self._totals = SessionTotals(0, 0, 0, 0, 0, 0, 0, False, False)
         self._stats_at = 0.0
@@ -608,6 +611,24 @@ class Engine:
 
         return self.submit(run)
 
+    def export(self, hash_: str) -> Future[bytes]:
+        """The .torrent file of a torrent as it is now (its current trackers and web seeds)."""
+
+        def run() -> bytes:
+            handle = self._handle(hash_)
+            info = handle.torrent_file()
+            if info is None:
+                raise EngineError("no metadata yet")
+            params = lt.add_torrent_params()
+            params.ti = info
+            trackers = handle.trackers()
+            params.trackers = [t["url"] for t in trackers]
+            params.tracker_tiers = [t["tier"] for t in trackers]
+            params.url_seeds = list(handle.url_seeds())
+            return bytes(lt.bencode(lt.write_torrent_file(params, 0)))  # type: ignore[arg-type]
+
+        return self.submit(run)
+
     def rename_file(self, hash_: str, index: int, new_path: str) -> Future[None]:
         def run() -> None:
             handle = self._handle(hash_)
@@ -674,18 +695,11 @@ class Engine:
     def peers(self, hash_: str) -> Future[list[PeerInfo]]:
         return self.submit(lambda: [_peer(p) for p in self._handle(hash_).get_peer_info()])
 
-    def ban_peers(self, ips: Sequence[str]) -> Future[None]:
-        def run() -> None:
-            ip_filter = self._session.get_ip_filter()
-            for ip in ips:
-                ip_filter.add_rule(ip, ip, 1)
-            self._session.set_ip_filter(ip_filter)
-
-        return self.submit(run)
-
     def configure(self, config: SessionConfig) -> Future[None]:
         def run() -> None:
             self._session.apply_settings(_settings_pack(config))  # type: ignore[arg-type]
+            if config.banned_ips != self._config.banned_ips:
+                self._ban(config.banned_ips)
             if config.pex != self._config.pex:
                 for torrent in self._state.torrents.values():
                     if config.pex:
@@ -695,6 +709,16 @@ class Engine:
             self._config = config
 
         return self.submit(run)
+
+    def _ban(self, ips: Sequence[str]) -> None:
+        """The session's IP filter: these addresses blocked, everything else allowed."""
+        ip_filter = lt.ip_filter()
+        for ip in ips:
+            try:
+                ip_filter.add_rule(ip, ip, 1)
+            except (RuntimeError, ValueError):
+                logger.warning("banned IP %r is not an address", ip)
+        self._session.set_ip_filter(ip_filter)
 
     def totals(self) -> SessionTotals:
         """Session-wide counters as of the last stats alert (about once a second)."""
@@ -838,17 +862,12 @@ def _add_params(source: Source, options: AddOptions) -> Any:
 
 
 def _relayout(params: Any, root: str) -> None:
-    """Original (None), no root folder (""), or the files under folder `root`."""
+    """Original (None), no root folder (""), or the files under the folder `root`."""
     files = params.ti.layout()
-    if files.num_files() == 1 and root == "":
-        return
-    renamed = {}
-    for index in range(files.num_files()):
-        path = files.file_path(index).replace("\\", "/")
-        parts = path.split("/")
-        inner = parts[1:] if files.num_files() > 1 or len(parts) > 1 else parts
-        renamed[index] = "/".join([root, *inner]) if root else "/".join(inner)
-    params.renamed_files = renamed
+    paths = [files.file_path(i).replace("\\", "/") for i in range(files.num_files())]
+    has_root = all("/" in p for p in paths) and len({p.split("/", 1)[0] for p in paths}) == 1
+    inner = [p.split("/", 1)[1] if has_root else p for p in paths]
+    params.renamed_files = {i: "/".join([root, p]) if root else p for i, p in enumerate(inner)}
 
 
 def _handle_metadata(handle: Any) -> Metadata | None:

@@ -117,6 +117,7 @@ class Preferences:
             announce_to_all_tiers=bool(v["announce_to_all_tiers"]),
             user_agent=f"qBittorrent/{version}",
             peer_fingerprint="-qB" + version.replace(".", "")[:3] + "0-",
+            banned_ips=tuple(ip.strip() for ip in str(v["banned_IPs"]).split("\n") if ip.strip()),
         )
 
 

@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from torrentstack.qbittorrent import forms
 from torrentstack.qbittorrent.errors import BadParams
+from torrentstack.webapi import interfaces
 from torrentstack.webapi.backend import Backend
 from torrentstack.webapi.dispatch import Call, WebApi
 from torrentstack.webapi.responses import json_body, text
@@ -54,6 +55,16 @@ def add_application_endpoints(api: WebApi, backend: Backend) -> None:
         await backend.set_preferences(values)
         return text("")
 
+    async def network_interfaces(_call: Call) -> Response:
+        names = await asyncio.to_thread(interfaces.interface_names)
+        return json_body([{"name": name, "value": name} for name in names])
+
+    async def network_addresses(call: Call) -> Response:
+        found = await asyncio.to_thread(interfaces.addresses, call.params.get("iface", ""))
+        return json_body(found)
+
+    api.add("app/networkInterfaceList", network_interfaces)
+    api.add("app/networkInterfaceAddressList", network_addresses)
     api.add("app/preferences", preferences)
     api.add("app/setPreferences", set_preferences)
     api.add("app/version", version)

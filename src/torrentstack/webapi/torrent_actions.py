@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from urllib.parse import urlsplit
 
 import httpx
 from starlette.responses import Response
@@ -15,7 +14,7 @@ from torrentstack.qbittorrent.adding import add_request
 from torrentstack.qbittorrent.errors import BadData, BadParams
 from torrentstack.webapi.backend import Backend, Source
 from torrentstack.webapi.dispatch import Call, WebApi
-from torrentstack.webapi.responses import json_body, text
+from torrentstack.webapi.responses import SECURITY_HEADERS, json_body, text
 
 logger = logging.getLogger(__name__)
 
@@ -264,6 +263,22 @@ def add_action_endpoints(
 
         return handler
 
+    def set_path(kind: str) -> Callable[[Call], Awaitable[Response]]:
+        async def handler(call: Call) -> Response:
+            forms.require(call.params, "id", "path")
+            hashes = backend.hashes(forms.hashes(call.params, "id"))
+            await backend.set_path(hashes, call.params["path"], kind)
+            return _ok()
+
+        return handler
+
+    async def export(call: Call) -> Response:
+        data = await backend.export(forms.single_hash(call.params))
+        return Response(data, 200, headers=SECURITY_HEADERS, media_type="application/x-bittorrent")
+
+    api.add("torrents/setSavePath", set_path("save"))
+    api.add("torrents/setDownloadPath", set_path("download"))
+    api.add("torrents/export", export)
     api.add("torrents/addTrackers", add_trackers)
     api.add("torrents/editTracker", edit_tracker)
     api.add("torrents/removeTrackers", remove_trackers)
@@ -318,8 +333,9 @@ def _download_path(call: Call) -> str | None:
 
 
 def _url(text: str) -> bool:
-    parts = urlsplit(text.strip())
-    return parts.scheme.lower() in ("http", "https", "udp", "wss") and bool(parts.netloc)
+    """qBittorrent takes whatever `QUrl` parses: any non-blank text without spaces."""
+    stripped = text.strip()
+    return bool(stripped) and not any(c.isspace() for c in stripped)
 
 
 def _is_bare_hash(text: str) -> bool:
