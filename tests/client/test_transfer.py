@@ -65,3 +65,32 @@ async def test_download_then_seed(start_webui: StartWebUI, tmp_path: Path):
     leeching.connect_peer(("127.0.0.1", our_port))
     await asyncio.to_thread(wait_seeding, leeching, 60)
     assert tree(tmp_path / "leech" / "Album") == tree(source)
+
+
+async def test_magnet_gets_its_metadata_from_a_peer_and_downloads(start_webui: StartWebUI, tmp_path: Path):
+    torrent, source = make_torrent(tmp_path / "seed", "Magnetic", {"m.bin": 700_000, "n.txt": 5_000})
+    seeder = peer_session()
+    seeded = add(seeder, torrent, source.parent, seed=True)
+    await asyncio.to_thread(wait_seeding, seeded)
+    info_hash = str(seeded.info_hashes().v1)
+    webui = await start_webui()
+
+    def download() -> tuple[str, list[str]]:
+        client = api_client(webui)
+        client.auth_log_in()
+        magnet = f"magnet:?xt=urn:btih:{info_hash}&dn=Magnetic"
+        assert client.torrents_add(urls=magnet, save_path=str(tmp_path / "dl"), tags="m") == "Ok."
+        (info,) = client.torrents_info()
+        assert info.state == "metaDL" or info.state == "checkingResumeData"
+        assert client.torrents_files(info.hash) == []
+        client.torrents_add_peers(peers=f"127.0.0.1:{seeder.listen_port()}", torrent_hashes=info.hash)
+        deadline = time.monotonic() + 60
+        while (info := client.torrents_info()[0]).progress < 1:
+            assert time.monotonic() < deadline, info
+            time.sleep(0.2)
+        names = sorted(f.name for f in client.torrents_files(info.hash))
+        return client.torrents_properties(info.hash).name, names
+
+    name, names = await asyncio.to_thread(download)
+    assert name == "Magnetic" and names == ["Magnetic/m.bin", "Magnetic/n.txt"]
+    assert tree(tmp_path / "dl" / "Magnetic") == tree(source)
