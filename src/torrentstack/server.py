@@ -46,9 +46,13 @@ class Listener:
 def bind_tcp(host: str, port: int) -> socket.socket:
     """Bind and listen on host:port (IPv6 when the host has a colon); port 0 picks one."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto IPPROTO_TCP (not 0): asyncio sets TCP_NODELAY only on sockets that say they are
+    # TCP; accepted sockets also inherit the listener's TCP_NODELAY on Linux. Without it a
+    # keep-alive client waits for a delayed ACK (~40 ms) on every reply written in two parts.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if family == socket.AF_INET6:
             sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
         sock.bind((host, port))

@@ -67,8 +67,12 @@ async def test_download_then_seed(start_webui: StartWebUI, tmp_path: Path):
     assert tree(tmp_path / "leech" / "Album") == tree(source)
 
 
-async def test_magnet_gets_its_metadata_from_a_peer_and_downloads(start_webui: StartWebUI, tmp_path: Path):
-    torrent, source = make_torrent(tmp_path / "seed", "Magnetic", {"m.bin": 700_000, "n.txt": 5_000})
+async def test_magnet_gets_its_metadata_from_a_peer_and_downloads(
+    start_webui: StartWebUI, tmp_path: Path
+):
+    torrent, source = make_torrent(
+        tmp_path / "seed", "Magnetic", {"m.bin": 700_000, "n.txt": 5_000}
+    )
     seeder = peer_session()
     seeded = add(seeder, torrent, source.parent, seed=True)
     await asyncio.to_thread(wait_seeding, seeded)
@@ -83,7 +87,9 @@ async def test_magnet_gets_its_metadata_from_a_peer_and_downloads(start_webui: S
         (info,) = client.torrents_info()
         assert info.state == "metaDL" or info.state == "checkingResumeData"
         assert client.torrents_files(info.hash) == []
-        client.torrents_add_peers(peers=f"127.0.0.1:{seeder.listen_port()}", torrent_hashes=info.hash)
+        client.torrents_add_peers(
+            peers=f"127.0.0.1:{seeder.listen_port()}", torrent_hashes=info.hash
+        )
         deadline = time.monotonic() + 60
         while (info := client.torrents_info()[0]).progress < 1:
             assert time.monotonic() < deadline, info

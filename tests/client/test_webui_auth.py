@@ -215,3 +215,35 @@ async def test_shutdown_stops_the_service(webui: WebUI):
         reply = await http.post("/api/v2/app/shutdown")
         assert (reply.status_code, reply.text) == (200, "")
     await asyncio.wait_for(webui.stop.wait(), 5)
+
+
+@pytest.mark.parametrize("persona", ["4.6", "5.1"])
+async def test_every_endpoint_needs_a_session(start_webui: StartWebUI, persona: str):
+    """The matrix: each registered endpoint, GET and POST, without a session, with a made-up
+    or expired SID (403), cross-site with a session (401); with a session it is not refused."""
+    webui = await start_webui(persona=persona)
+    endpoints = sorted(webui.runtime.api.handlers)
+    assert len(endpoints) > 60
+    async with httpx.AsyncClient(base_url=webui.url, timeout=10) as anonymous:
+        for endpoint in endpoints:
+            for method in ("GET", "POST"):
+                reply = await anonymous.request(method, f"/api/v2/{endpoint}")
+                assert (reply.status_code, reply.text) == (403, "Forbidden"), (method, endpoint)
+                forged = await anonymous.request(
+                    method, f"/api/v2/{endpoint}", headers={"Cookie": "SID=made-up-session-id"}
+                )
+                assert forged.status_code == 403, (method, endpoint)
+    async with httpx.AsyncClient(base_url=webui.url, timeout=10) as http:
+        assert (await login(http)).text == "Ok."
+        for endpoint in endpoints:
+            if endpoint == "app/shutdown":
+                continue
+            cross = await http.post(
+                f"/api/v2/{endpoint}", headers={"Origin": "http://evil.example"}
+            )
+            assert cross.status_code == 401, endpoint
+            allowed = await http.post(f"/api/v2/{endpoint}")
+            assert allowed.status_code not in (401, 403, 500), (endpoint, allowed.text)
+        webui.clock.advance(3601)  # the session expires
+        expired = await http.post("/api/v2/torrents/info")
+        assert (expired.status_code, expired.text) == (403, "Forbidden")
