@@ -100,3 +100,43 @@ async def test_magnet_gets_its_metadata_from_a_peer_and_downloads(
     name, names = await asyncio.to_thread(download)
     assert name == "Magnetic" and names == ["Magnetic/m.bin", "Magnetic/n.txt"]
     assert tree(tmp_path / "dl" / "Magnetic") == tree(source)
+
+
+async def test_download_path_then_save_path(start_webui: StartWebUI, tmp_path: Path):
+    torrent, source = make_torrent(tmp_path / "seed", "Staged", {"s.bin": 400_000})
+    seeder = peer_session()
+    seeded = add(seeder, torrent, source.parent, seed=True)
+    await asyncio.to_thread(wait_seeding, seeded)
+    webui = await start_webui()
+    incoming, final = tmp_path / "incoming", tmp_path / "final"
+
+    def download() -> tuple[str, str]:
+        client = api_client(webui)
+        client.auth_log_in()
+        added = client.torrents_add(
+            torrent_files=torrent,
+            save_path=str(final),
+            download_path=str(incoming),
+            use_download_path=True,
+        )
+        assert added == "Ok."
+        (info,) = client.torrents_info()
+        assert (info.save_path, info.download_path) == (str(final), str(incoming))
+        client.torrents_add_peers(
+            peers=f"127.0.0.1:{seeder.listen_port()}", torrent_hashes=info.hash
+        )
+        deadline = time.monotonic() + 60
+        while (
+            not (final / "Staged" / "s.bin").exists() or client.torrents_info()[0].state == "moving"
+        ):
+            assert time.monotonic() < deadline, client.torrents_info()[0]
+            time.sleep(0.2)
+        time.sleep(1.2)
+        (info,) = client.torrents_info()
+        return info.content_path, info.state
+
+    content_path, state = await asyncio.to_thread(download)
+    assert tree(final / "Staged") == tree(source)
+    assert not (incoming / "Staged" / "s.bin").exists()
+    assert content_path == str(final / "Staged" / "s.bin")  # one file: its own path
+    assert state in ("stalledUP", "uploading")

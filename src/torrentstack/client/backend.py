@@ -180,7 +180,7 @@ class ClientBackend:
 
     def _engine_options(self, o: Options) -> eng.AddOptions:
         return eng.AddOptions(
-            save_path=o.save_path,
+            save_path=_working_path(o),
             stopped=o.stopped,
             forced=o.forced,
             sequential=o.seq_dl,
@@ -210,9 +210,7 @@ class ClientBackend:
             elif isinstance(event, eng.Moved):
                 record = self.records.get(event.hash)
                 if record is not None:
-                    record.options.save_path = event.save_path
                     self._refresh(record)
-                    self._save_options([record])
             elif isinstance(event, eng.LogLine):
                 self.log.add(event.level, event.message)
 
@@ -262,6 +260,16 @@ class ClientBackend:
             record.options.has_finished = True
             self._save_options([record])
             self.log.add("info", f"Torrent download finished: {record.display_name}")
+        # downloaded in the download path: the data goes to the save path now
+        status = record.status
+        if (
+            record.options.download_path
+            and status
+            and not _same_path(status.save_path, record.options.save_path)
+        ):
+            self._background(
+                _discard(_done(self._engine().move([hash_], record.options.save_path)))
+            )
 
     def _save_options(self, records: Iterable[TorrentRecord]) -> None:
         options = {r.hash: r.options for r in records}
@@ -394,7 +402,7 @@ class ClientBackend:
             (
                 eng.Source(torrent=source.torrent, magnet=source.magnet),
                 eng.AddOptions(
-                    save_path=o.save_path,
+                    save_path=_working_path(o),
                     stopped=o.stopped,
                     forced=o.forced,
                     skip_checking=request.skip_checking,
@@ -964,6 +972,11 @@ class ClientBackend:
             return shutil.disk_usage(self.prefs.save_path).free
         except OSError:
             return 0
+
+
+def _working_path(o: Options) -> str:
+    """Where the data is written: the download path until the torrent first finished."""
+    return o.download_path if o.download_path and not o.has_finished else o.save_path
 
 
 async def _done(future: Future[T]) -> T:

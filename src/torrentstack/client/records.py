@@ -108,8 +108,8 @@ class TorrentRecord:
             progress = st.progress
         else:
             progress = done / wanted if wanted else (1.0 if finished and has_metadata else 0.0)
-        save_path = st.save_path if st and st.save_path else o.save_path
-        content_path, root_path = self._paths(save_path)
+        save_path = o.save_path
+        content_path, root_path = self._paths(st.save_path if st and st.save_path else save_path)
         ratio_limit = o.ratio_limit
         seeding_limit = o.seeding_time_limit
         inactive_limit = o.inactive_seeding_time_limit
