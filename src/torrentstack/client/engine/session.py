@@ -1,15 +1,4 @@
-"""The only module that imports libtorrent: one thread owns the session.
-
-Everything else talks to the engine through its methods, which queue a command for the engine
-thread and return a future; the thread runs commands in order, drains libtorrent's alerts
-(woken by the alert fd, not by polling), and copies what they say into the plain values of
-`client.status` before handing them to `on_events` (called on the engine thread: the receiver
-must only hand them over, e.g. with `loop.call_soon_threadsafe`).
-
-Resume data is written by this thread too: every `resume_interval` seconds for each torrent
-that changed, when a torrent is added or finishes, and for all of them on `close()`. Files are
-replaced atomically (`<hash>.fastresume`), so a kill at any moment leaves the previous copy.
-"""
+"""The engine: one thread owns the libtorrent session (see the package docstring)."""
 
 from __future__ import annotations
 
@@ -18,11 +7,8 @@ import logging
 import os
 import queue
 import selectors
-import ssl
-import struct
 import threading
 import time
-import zlib
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -31,164 +17,43 @@ from typing import Any, TypeVar
 
 import libtorrent as lt
 
+from torrentstack.client.engine.messages import (
+    Added,
+    AddOptions,
+    DuplicateTorrent,
+    EngineError,
+    Event,
+    Finished,
+    LogLine,
+    MetadataReceived,
+    Moved,
+    SessionConfig,
+    Source,
+    StatusChanged,
+)
+from torrentstack.client.engine.params import add_params, first_last_priority, settings_pack
+from torrentstack.client.engine.reading import (
+    copy_status,
+    handle_metadata,
+    hex_digest,
+    metadata_of,
+    peer_info,
+    torrent_id,
+    tracker_entry,
+)
 from torrentstack.client.status import (
-    FileEntry,
     Metadata,
     PeerInfo,
-    Phase,
     SessionTotals,
     TorrentStatus,
     TrackerEntry,
 )
-from torrentstack.errors import TorrentstackError
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-_PHASES = {
-    lt.torrent_status.states.checking_files: Phase.CHECKING_FILES,
-    lt.torrent_status.states.downloading_metadata: Phase.DOWNLOADING_METADATA,
-    lt.torrent_status.states.downloading: Phase.DOWNLOADING,
-    lt.torrent_status.states.finished: Phase.FINISHED,
-    lt.torrent_status.states.seeding: Phase.SEEDING,
-    lt.torrent_status.states.checking_resume_data: Phase.CHECKING_RESUME_DATA,
-}
-_ALERTS = (
-    lt.alert_category.error
-    | lt.alert_category.status
-    | lt.alert_category.storage
-    | lt.alert_category.file_progress
-)
 _SAVE_FLAGS = lt.torrent_handle.save_info_dict | lt.torrent_handle.flush_disk_cache
-
-
-class EngineError(TorrentstackError):
-    """A command the engine refused: invalid torrent, unknown hash, bad file index ..."""
-
-
-class DuplicateTorrent(EngineError):
-    """The torrent is already in the session."""
-
-
-def library_versions() -> dict[str, str | int]:
-    """What `app/buildInfo` reports: real versions of what we run on (no Qt, no Boost headers)."""
-    openssl = ssl.OPENSSL_VERSION.split()[1] if ssl.OPENSSL_VERSION.startswith("OpenSSL ") else ""
-    return {
-        "bitness": struct.calcsize("P") * 8,
-        "boost": "",
-        "libtorrent": str(lt.__version__),
-        "openssl": openssl,
-        "qt": "",
-        "zlib": zlib.ZLIB_VERSION,
-    }
-
-
-# --- events (engine thread -> receiver) ---------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class StatusChanged:
-    statuses: tuple[TorrentStatus, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class MetadataReceived:
-    hash: str
-    metadata: Metadata
-
-
-@dataclass(frozen=True, slots=True)
-class Finished:
-    hash: str
-
-
-@dataclass(frozen=True, slots=True)
-class Moved:
-    hash: str
-    save_path: str
-
-
-@dataclass(frozen=True, slots=True)
-class LogLine:
-    level: str  # "info", "warning", "critical"
-    message: str
-
-
-Event = StatusChanged | MetadataReceived | Finished | Moved | LogLine
-
-
-# --- inputs --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """A torrent to add: the bytes of a .torrent file, a magnet URI or a resume-data blob."""
-
-    torrent: bytes = b""
-    magnet: str = ""
-    resume: bytes = b""
-
-
-@dataclass(frozen=True, slots=True)
-class AddOptions:
-    save_path: str
-    stopped: bool = False
-    forced: bool = False
-    auto_managed: bool = True
-    skip_checking: bool = False
-    sequential: bool = False
-    first_last: bool = False
-    upload_limit: int = 0
-    download_limit: int = 0
-    name: str = ""  # rename (a magnet's display name until metadata)
-    file_priorities: tuple[int, ...] = ()
-    content_root: str | None = None  # None: original layout; "": strip the root; else rename it
-    top_of_queue: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class SessionConfig:
-    """The libtorrent side of the preferences."""
-
-    listen_interfaces: str = "0.0.0.0:6881,[::]:6881"
-    outgoing_interfaces: str = ""  # a device or address; "" any
-    dht: bool = True
-    lsd: bool = True
-    pex: bool = True
-    upnp: bool = False
-    encryption: int = 0  # qBittorrent's: 0 prefer, 1 require, 2 disable
-    anonymous_mode: bool = False
-    download_rate_limit: int = 0  # bytes/s, 0 unlimited
-    upload_rate_limit: int = 0
-    queueing: bool = True
-    max_active_downloads: int = 3
-    max_active_uploads: int = 3
-    max_active_torrents: int = 5
-    dont_count_slow_torrents: bool = False
-    max_connections: int = 500
-    max_uploads: int = 20
-    proxy_type: int = 0  # libtorrent's proxy_type_t
-    proxy_hostname: str = ""
-    proxy_port: int = 8080
-    proxy_username: str = ""
-    proxy_password: str = ""
-    proxy_peer_connections: bool = False
-    proxy_hostnames: bool = True
-    announce_to_all_trackers: bool = False
-    announce_to_all_tiers: bool = True
-    user_agent: str = "qBittorrent/4.6.7"
-    peer_fingerprint: str = "-qB4670-"
-    allow_multiple_connections_per_ip: bool = True
-    banned_ips: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Added:
-    """A torrent the session took; its status comes with the next update (within a second)."""
-
-    hash: str
-    metadata: Metadata | None
 
 
 @dataclass(slots=True)
@@ -234,7 +99,7 @@ class Engine:
         self._state = _State()
         resume_dir.mkdir(parents=True, exist_ok=True)
         params = lt.session_params()
-        params.settings = _settings_pack(config)  # type: ignore[assignment]
+        params.settings = settings_pack(config)  # type: ignore[assignment]
         self._session = lt.session(params)
         self._config = config
         if config.banned_ips:
@@ -334,7 +199,7 @@ class Engine:
     def _handle_alerts(self, alerts: Iterable[Any], events: list[Event]) -> None:
         for alert in alerts:
             if isinstance(alert, lt.state_update_alert):
-                statuses = tuple(_status(s) for s in alert.status)
+                statuses = tuple(copy_status(s) for s in alert.status)
                 events.append(StatusChanged(statuses))
                 for status in alert.status:
                     self._maybe_metadata(status.handle, events)
@@ -345,13 +210,13 @@ class Engine:
             elif isinstance(alert, lt.metadata_received_alert):
                 self._maybe_metadata(alert.handle, events)
             elif isinstance(alert, lt.torrent_finished_alert):
-                events.append(Finished(_torrent_id(alert.handle.info_hashes())))
+                events.append(Finished(torrent_id(alert.handle.info_hashes())))
                 alert.handle.save_resume_data(_SAVE_FLAGS)
             elif isinstance(alert, lt.storage_moved_alert):
-                events.append(Moved(_torrent_id(alert.handle.info_hashes()), alert.storage_path()))
+                events.append(Moved(torrent_id(alert.handle.info_hashes()), alert.storage_path()))
                 alert.handle.save_resume_data(_SAVE_FLAGS)
             elif isinstance(alert, lt.torrent_checked_alert):
-                torrent = self._state.torrents.get(_torrent_id(alert.handle.info_hashes()))
+                torrent = self._state.torrents.get(torrent_id(alert.handle.info_hashes()))
                 if torrent is not None and torrent.stopped:
                     alert.handle.pause()
                 alert.handle.save_resume_data(_SAVE_FLAGS)
@@ -361,18 +226,18 @@ class Engine:
                 events.append(LogLine("warning", alert.message()))
 
     def _maybe_metadata(self, handle: Any, events: list[Event]) -> None:
-        hash_ = _torrent_id(handle.info_hashes())
+        hash_ = torrent_id(handle.info_hashes())
         torrent = self._state.torrents.get(hash_)
         if torrent is None or torrent.metadata_sent:
             return
-        metadata = _handle_metadata(handle)
+        metadata = handle_metadata(handle)
         if metadata is None:
             return
         torrent.metadata_sent = True
         events.append(MetadataReceived(hash_, metadata))
 
     def _write_resume(self, alert: Any) -> None:
-        hash_ = _torrent_id(alert.handle.info_hashes())
+        hash_ = torrent_id(alert.handle.info_hashes())
         if hash_ not in self._state.torrents:
             return
         data = bytes(lt.write_resume_data_buf(alert.params))
@@ -428,12 +293,10 @@ class Engine:
         return self.submit(run)
 
     def _add(self, source: Source, options: AddOptions) -> tuple[str, Metadata | None]:
-        params = _add_params(source, options)
+        params = add_params(source, options)
         if not self._config.pex:  # PeX is a per-torrent switch in libtorrent
             params.flags |= lt.torrent_flags.disable_pex
-        hash_ = _torrent_id(
-            params.ti.info_hashes() if params.ti is not None else params.info_hashes
-        )
+        hash_ = torrent_id(params.ti.info_hashes() if params.ti is not None else params.info_hashes)
         if hash_ in self._state.torrents:
             raise DuplicateTorrent(f"torrent {hash_} is already present")
         try:
@@ -447,10 +310,10 @@ class Engine:
         metadata = None
         if params.ti is not None:  # from the parsed file: no round trip to the session
             trackers = list(zip(params.trackers, params.tracker_tiers, strict=False))
-            metadata = _metadata(params.ti, trackers, params.url_seeds, params.renamed_files)
+            metadata = metadata_of(params.ti, trackers, params.url_seeds, params.renamed_files)
         torrent.metadata_sent = metadata is not None
         if options.first_last and metadata is not None:
-            _first_last(handle, True)
+            first_last_priority(handle, True)
         handle.post_status()  # its first status comes as an alert, without a round trip
         return hash_, metadata
 
@@ -460,7 +323,7 @@ class Engine:
         def run() -> list[TorrentStatus]:
             chosen = self._state.torrents if hashes is None else hashes
             return [
-                _status(self._state.torrents[h].handle.status())
+                copy_status(self._state.torrents[h].handle.status())
                 for h in chosen
                 if h in self._state.torrents
             ]
@@ -564,7 +427,7 @@ class Engine:
         def run() -> None:
             for hash_ in hashes:
                 if (torrent := self._state.torrents.get(hash_)) is not None:
-                    _first_last(torrent.handle, on)
+                    first_last_priority(torrent.handle, on)
 
         return self.submit(run)
 
@@ -607,7 +470,7 @@ class Engine:
             info = self._handle(hash_).torrent_file()
             if info is None:
                 return []  # no metadata yet
-            return [_hex(info.hash_for_piece(i)) for i in range(info.num_pieces())]
+            return [hex_digest(info.hash_for_piece(i)) for i in range(info.num_pieces())]
 
         return self.submit(run)
 
@@ -643,7 +506,7 @@ class Engine:
         return self.each(hashes, "move_storage", save_path, lt.move_flags_t.always_replace_files)
 
     def trackers(self, hash_: str) -> Future[list[TrackerEntry]]:
-        return self.submit(lambda: [_tracker(t) for t in self._handle(hash_).trackers()])
+        return self.submit(lambda: [tracker_entry(t) for t in self._handle(hash_).trackers()])
 
     def replace_trackers(self, hash_: str, entries: Sequence[tuple[str, int]]) -> Future[None]:
         def run() -> None:
@@ -693,11 +556,11 @@ class Engine:
         return self.submit(run)
 
     def peers(self, hash_: str) -> Future[list[PeerInfo]]:
-        return self.submit(lambda: [_peer(p) for p in self._handle(hash_).get_peer_info()])
+        return self.submit(lambda: [peer_info(p) for p in self._handle(hash_).get_peer_info()])
 
     def configure(self, config: SessionConfig) -> Future[None]:
         def run() -> None:
-            self._session.apply_settings(_settings_pack(config))  # type: ignore[arg-type]
+            self._session.apply_settings(settings_pack(config))  # type: ignore[arg-type]
             if config.banned_ips != self._config.banned_ips:
                 self._ban(config.banned_ips)
             if config.pex != self._config.pex:
@@ -748,333 +611,7 @@ class Engine:
         return self.submit(lambda: int(self._session.listen_port()))
 
 
-# --- copying out of libtorrent ------------------------------------------------------------------
-
-
 def _drain(fd: int) -> None:
     with contextlib.suppress(BlockingIOError):
         while os.read(fd, 4096):
             pass
-
-
-def _first_last(handle: Any, on: bool) -> None:
-    info = handle.torrent_file()
-    if info is None:
-        return
-    files = info.layout()
-    piece = info.piece_length()
-    priorities = list(handle.get_piece_priorities())
-    wanted = list(handle.get_file_priorities())
-    for index in range(files.num_files()):
-        size = files.file_size(index)
-        if size == 0 or wanted[index] == 0:
-            continue
-        offset = files.file_offset(index)
-        for p in {offset // piece, (offset + size - 1) // piece}:
-            priorities[p] = 7 if on else max(wanted[index], 1)
-    handle.prioritize_pieces(priorities)
-
-
-def _hex(digest: Any) -> str:
-    return digest.hex() if isinstance(digest, bytes) else str(digest)
-
-
-def _torrent_id(hashes: Any) -> str:
-    if hashes.has_v1():
-        return str(hashes.v1)
-    return str(hashes.v2)[:40]
-
-
-def _hex_pair(hashes: Any) -> tuple[str, str]:
-    v1 = str(hashes.v1) if hashes.has_v1() else ""
-    v2 = str(hashes.v2) if hashes.has_v2() else ""
-    return v1, v2
-
-
-def parse_torrent(data: bytes) -> Metadata:
-    """Parse a .torrent file as libtorrent does; EngineError when it is not one."""
-    params = _load(data)
-    return _metadata(
-        params.ti, list(zip(params.trackers, params.tracker_tiers, strict=False)), params.url_seeds
-    )
-
-
-def _load(data: bytes) -> Any:
-    """libtorrent's add_torrent_params of a .torrent file (ti, trackers, web seeds)."""
-    try:
-        params = lt.load_torrent_buffer(data)
-    except RuntimeError as exc:
-        raise EngineError(str(exc)) from None
-    if params.ti is None:
-        raise EngineError("not a torrent file")
-    return params
-
-
-def magnet_id(uri: str) -> tuple[str, str]:
-    """The torrent id and display name of a magnet URI; EngineError when it is not one."""
-    try:
-        params = lt.parse_magnet_uri(uri)
-    except RuntimeError as exc:
-        raise EngineError(f"invalid magnet URI: {exc}") from None
-    hashes = params.info_hashes
-    if not hashes.has_v1() and not hashes.has_v2():
-        raise EngineError("magnet URI without an info hash")
-    return _torrent_id(hashes), params.name
-
-
-def _add_params(source: Source, options: AddOptions) -> Any:
-    if source.resume:
-        try:
-            params = lt.read_resume_data(source.resume)
-        except RuntimeError as exc:
-            raise EngineError(f"unreadable resume data: {exc}") from None
-    elif source.torrent:
-        params = _load(source.torrent)
-        params.save_path = options.save_path
-    else:
-        try:
-            params = lt.parse_magnet_uri(source.magnet)
-        except RuntimeError as exc:
-            raise EngineError(f"invalid magnet URI: {exc}") from None
-        params.save_path = options.save_path
-        if options.name:
-            params.name = options.name
-    if not source.resume:
-        if options.file_priorities:
-            params.file_priorities = list(options.file_priorities)
-        if params.ti is not None and options.content_root is not None:
-            _relayout(params, options.content_root)
-        params.upload_limit = options.upload_limit or -1
-        params.download_limit = options.download_limit or -1
-    flags = params.flags
-    flags &= ~(lt.torrent_flags.paused | lt.torrent_flags.auto_managed)
-    flags &= ~(lt.torrent_flags.seed_mode | lt.torrent_flags.duplicate_is_error)
-    if options.stopped:
-        flags |= lt.torrent_flags.paused
-    elif not options.forced:
-        flags |= lt.torrent_flags.auto_managed
-    if options.skip_checking and not source.resume:
-        flags |= lt.torrent_flags.seed_mode
-    if options.sequential:
-        flags |= lt.torrent_flags.sequential_download
-    params.flags = flags
-    return params
-
-
-def _relayout(params: Any, root: str) -> None:
-    """Original (None), no root folder (""), or the files under the folder `root`."""
-    files = params.ti.layout()
-    paths = [files.file_path(i).replace("\\", "/") for i in range(files.num_files())]
-    has_root = all("/" in p for p in paths) and len({p.split("/", 1)[0] for p in paths}) == 1
-    inner = [p.split("/", 1)[1] if has_root else p for p in paths]
-    params.renamed_files = {i: "/".join([root, p]) if root else p for i, p in enumerate(inner)}
-
-
-def _handle_metadata(handle: Any) -> Metadata | None:
-    info = handle.torrent_file()
-    if info is None:
-        return None
-    trackers = [(t["url"], t["tier"]) for t in handle.trackers()]
-    return _metadata(info, trackers, handle.url_seeds())
-
-
-def _metadata(
-    info: Any,
-    trackers: Sequence[tuple[str, int]],
-    web_seeds: Iterable[str],
-    renamed: dict[int, str] | None = None,
-) -> Metadata:
-    files = info.layout()
-    piece = info.piece_length()
-    entries = []
-    for index in range(files.num_files()):
-        size = files.file_size(index)
-        offset = files.file_offset(index)
-        first = offset // piece if piece else 0
-        last = (offset + max(size, 1) - 1) // piece if piece else 0
-        path = (renamed or {}).get(index) or files.file_path(index)
-        entries.append(FileEntry(index, path.replace("\\", "/"), size, first, last))
-    return Metadata(
-        name=info.name(),
-        total_size=info.total_size(),
-        piece_size=piece,
-        num_pieces=info.num_pieces(),
-        files=tuple(entries),
-        comment=info.comment(),
-        created_by=info.creator(),
-        creation_date=int(info.creation_date() or 0),
-        private=bool(info.priv()),
-        trackers=tuple(trackers),
-        web_seeds=tuple(web_seeds),
-    )
-
-
-def _status(st: Any) -> TorrentStatus:
-    v1, v2 = _hex_pair(st.info_hashes)
-    flags = st.flags
-    return TorrentStatus(
-        hash=v1 or v2[:40],
-        info_hash_v1=v1,
-        info_hash_v2=v2,
-        name=st.name,
-        phase=_PHASES.get(st.state, Phase.DOWNLOADING),
-        has_metadata=st.has_metadata,
-        paused=bool(flags & lt.torrent_flags.paused),
-        auto_managed=bool(flags & lt.torrent_flags.auto_managed),
-        upload_mode=bool(flags & lt.torrent_flags.upload_mode),
-        sequential_download=bool(flags & lt.torrent_flags.sequential_download),
-        super_seeding=bool(flags & lt.torrent_flags.super_seeding),
-        error=st.errc.message() if st.errc.value() else "",
-        moving_storage=st.moving_storage,
-        progress=st.progress,
-        total_wanted=st.total_wanted,
-        total_wanted_done=st.total_wanted_done,
-        total_done=st.total_done,
-        total=st.total,
-        all_time_download=st.all_time_download,
-        all_time_upload=st.all_time_upload,
-        total_payload_download=st.total_payload_download,
-        total_payload_upload=st.total_payload_upload,
-        total_wasted=st.total_failed_bytes + st.total_redundant_bytes,
-        download_payload_rate=st.download_payload_rate,
-        upload_payload_rate=st.upload_payload_rate,
-        num_seeds=st.num_seeds,
-        num_peers=st.num_peers,
-        list_seeds=st.list_seeds,
-        list_peers=st.list_peers,
-        num_complete=st.num_complete,
-        num_incomplete=st.num_incomplete,
-        connections_limit=st.connections_limit,
-        num_connections=st.num_connections,
-        active_duration=int(st.active_duration.total_seconds()),
-        seeding_duration=int(st.seeding_duration.total_seconds()),
-        finished_duration=int(st.finished_duration.total_seconds()),
-        added_time=int(st.added_time),
-        completed_time=int(st.completed_time),
-        last_seen_complete=int(st.last_seen_complete),
-        last_download=_epoch(st.last_download),
-        last_upload=_epoch(st.last_upload),
-        queue_position=int(st.queue_position),
-        save_path=st.save_path,
-        current_tracker=st.current_tracker,
-        distributed_copies=st.distributed_copies,
-        num_pieces=st.num_pieces,
-        next_announce=int(st.next_announce.total_seconds()),
-        is_finished=st.is_finished,
-        is_seeding=st.is_seeding,
-    )
-
-
-def _epoch(value: Any) -> int:
-    """libtorrent time points come as datetime (or None when never)."""
-    if value is None:
-        return 0
-    timestamp = getattr(value, "timestamp", None)
-    return int(timestamp()) if timestamp else int(value)
-
-
-_TRACKER_STATUS_WORKING = 2
-
-
-def _tracker(entry: Any) -> TrackerEntry:
-    endpoints = entry.get("endpoints", []) if isinstance(entry, dict) else []
-    updating = any(
-        h.get("updating")
-        for e in endpoints
-        for h in e.get("info_hashes", [])
-        if isinstance(h, dict)
-    )
-    working = any(
-        h.get("last_error", {}).get("value", 0) == 0 and h.get("start_sent")
-        for e in endpoints
-        for h in e.get("info_hashes", [])
-        if isinstance(h, dict)
-    )
-    failed = any(
-        h.get("fails", 0) > 0
-        for e in endpoints
-        for h in e.get("info_hashes", [])
-        if isinstance(h, dict)
-    )
-    message = ""
-    for e in endpoints:
-        for h in e.get("info_hashes", []):
-            if isinstance(h, dict) and h.get("message"):
-                message = h["message"]
-    status = 3 if updating else _TRACKER_STATUS_WORKING if working else 4 if failed else 1
-    seeds = peers = downloaded = -1
-    for e in endpoints:
-        for h in e.get("info_hashes", []):
-            if isinstance(h, dict):
-                seeds = max(seeds, h.get("scrape_complete", -1))
-                peers = max(peers, h.get("scrape_incomplete", -1))
-                downloaded = max(downloaded, h.get("scrape_downloaded", -1))
-    return TrackerEntry(
-        url=entry["url"],
-        tier=entry.get("tier", 0),
-        status=status,
-        num_peers=peers,
-        num_seeds=seeds,
-        num_leeches=peers,
-        num_downloaded=downloaded,
-        message=message,
-    )
-
-
-def _peer(p: Any) -> PeerInfo:
-    ip, port = p.ip
-    utp = bool(p.flags & lt.peer_info.utp_socket) if hasattr(lt.peer_info, "utp_socket") else False
-    return PeerInfo(
-        ip=ip,
-        port=port,
-        client=p.client.decode("utf-8", "replace") if isinstance(p.client, bytes) else p.client,
-        connection="μTP" if utp else "BT",
-        flags="",
-        country_code="",
-        progress=p.progress,
-        dl_speed=p.payload_down_speed,
-        up_speed=p.payload_up_speed,
-        downloaded=p.total_download,
-        uploaded=p.total_upload,
-        relevance=0.0,
-        files="",
-    )
-
-
-def _settings_pack(config: SessionConfig) -> dict[str, Any]:
-    encryption = {0: lt.enc_policy.enabled, 1: lt.enc_policy.forced, 2: lt.enc_policy.disabled}
-    policy = encryption.get(config.encryption, lt.enc_policy.enabled)
-    active = -1 if not config.queueing else None
-    return {
-        "listen_interfaces": config.listen_interfaces,
-        "outgoing_interfaces": config.outgoing_interfaces,
-        "enable_dht": config.dht,
-        "enable_lsd": config.lsd,
-        "enable_upnp": config.upnp,
-        "enable_natpmp": config.upnp,
-        "out_enc_policy": policy,
-        "in_enc_policy": policy,
-        "anonymous_mode": config.anonymous_mode,
-        "download_rate_limit": config.download_rate_limit,
-        "upload_rate_limit": config.upload_rate_limit,
-        "active_downloads": active if active is not None else config.max_active_downloads,
-        "active_seeds": active if active is not None else config.max_active_uploads,
-        "active_limit": active if active is not None else config.max_active_torrents,
-        "dont_count_slow_torrents": config.dont_count_slow_torrents,
-        "connections_limit": config.max_connections,
-        "unchoke_slots_limit": config.max_uploads,
-        "proxy_type": config.proxy_type,
-        "proxy_hostname": config.proxy_hostname,
-        "proxy_port": config.proxy_port,
-        "proxy_username": config.proxy_username,
-        "proxy_password": config.proxy_password,
-        "proxy_peer_connections": config.proxy_peer_connections,
-        "proxy_hostnames": config.proxy_hostnames,
-        "announce_to_all_trackers": config.announce_to_all_trackers,
-        "announce_to_all_tiers": config.announce_to_all_tiers,
-        "user_agent": config.user_agent,
-        "peer_fingerprint": config.peer_fingerprint,
-        "allow_multiple_connections_per_ip": config.allow_multiple_connections_per_ip,
-        "alert_mask": _ALERTS,
-        "alert_queue_size": 100000,
-    }

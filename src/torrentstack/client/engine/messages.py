@@ -1,0 +1,123 @@
+"""What goes into the engine and what comes out: inputs, events, refusals (no libtorrent here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from torrentstack.client.status import Metadata, TorrentStatus
+from torrentstack.errors import TorrentstackError
+
+
+class EngineError(TorrentstackError):
+    """A command the engine refused: invalid torrent, unknown hash, bad file index ..."""
+
+
+class DuplicateTorrent(EngineError):
+    """The torrent is already in the session."""
+
+
+# --- events (engine thread -> receiver) ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChanged:
+    statuses: tuple[TorrentStatus, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MetadataReceived:
+    hash: str
+    metadata: Metadata
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    hash: str
+    save_path: str
+
+
+@dataclass(frozen=True, slots=True)
+class LogLine:
+    level: str  # "info", "warning", "critical"
+    message: str
+
+
+Event = StatusChanged | MetadataReceived | Finished | Moved | LogLine
+
+
+# --- inputs --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A torrent to add: the bytes of a .torrent file, a magnet URI or a resume-data blob."""
+
+    torrent: bytes = b""
+    magnet: str = ""
+    resume: bytes = b""
+
+
+@dataclass(frozen=True, slots=True)
+class AddOptions:
+    save_path: str
+    stopped: bool = False
+    forced: bool = False
+    auto_managed: bool = True
+    skip_checking: bool = False
+    sequential: bool = False
+    first_last: bool = False
+    upload_limit: int = 0
+    download_limit: int = 0
+    name: str = ""  # rename (a magnet's display name until metadata)
+    file_priorities: tuple[int, ...] = ()
+    content_root: str | None = None  # None: original layout; "": strip the root; else rename it
+    top_of_queue: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SessionConfig:
+    """The libtorrent side of the preferences."""
+
+    listen_interfaces: str = "0.0.0.0:6881,[::]:6881"
+    outgoing_interfaces: str = ""  # a device or address; "" any
+    dht: bool = True
+    lsd: bool = True
+    pex: bool = True
+    upnp: bool = False
+    encryption: int = 0  # qBittorrent's: 0 prefer, 1 require, 2 disable
+    anonymous_mode: bool = False
+    download_rate_limit: int = 0  # bytes/s, 0 unlimited
+    upload_rate_limit: int = 0
+    queueing: bool = True
+    max_active_downloads: int = 3
+    max_active_uploads: int = 3
+    max_active_torrents: int = 5
+    dont_count_slow_torrents: bool = False
+    max_connections: int = 500
+    max_uploads: int = 20
+    proxy_type: int = 0  # libtorrent's proxy_type_t
+    proxy_hostname: str = ""
+    proxy_port: int = 8080
+    proxy_username: str = ""
+    proxy_password: str = ""
+    proxy_peer_connections: bool = False
+    proxy_hostnames: bool = True
+    announce_to_all_trackers: bool = False
+    announce_to_all_tiers: bool = True
+    user_agent: str = "qBittorrent/4.6.7"
+    peer_fingerprint: str = "-qB4670-"
+    allow_multiple_connections_per_ip: bool = True
+    banned_ips: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Added:
+    """A torrent the session took; its status comes with the next update (within a second)."""
+
+    hash: str
+    metadata: Metadata | None

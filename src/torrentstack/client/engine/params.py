@@ -1,0 +1,155 @@
+"""Going into libtorrent: parsed torrents and magnets, add parameters, layouts, piece
+priorities, the settings pack."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import libtorrent as lt
+
+from torrentstack.client.engine.messages import AddOptions, EngineError, SessionConfig, Source
+from torrentstack.client.engine.reading import metadata_of, torrent_id
+from torrentstack.client.status import Metadata
+
+_ALERTS = (
+    lt.alert_category.error
+    | lt.alert_category.status
+    | lt.alert_category.storage
+    | lt.alert_category.file_progress
+)
+
+
+def parse_torrent(data: bytes) -> Metadata:
+    """Parse a .torrent file as libtorrent does; EngineError when it is not one."""
+    params = load_torrent(data)
+    return metadata_of(
+        params.ti, list(zip(params.trackers, params.tracker_tiers, strict=False)), params.url_seeds
+    )
+
+
+def load_torrent(data: bytes) -> Any:
+    """libtorrent's add_torrent_params of a .torrent file (ti, trackers, web seeds)."""
+    try:
+        params = lt.load_torrent_buffer(data)
+    except RuntimeError as exc:
+        raise EngineError(str(exc)) from None
+    if params.ti is None:
+        raise EngineError("not a torrent file")
+    return params
+
+
+def magnet_id(uri: str) -> tuple[str, str]:
+    """The torrent id and display name of a magnet URI; EngineError when it is not one."""
+    try:
+        params = lt.parse_magnet_uri(uri)
+    except RuntimeError as exc:
+        raise EngineError(f"invalid magnet URI: {exc}") from None
+    hashes = params.info_hashes
+    if not hashes.has_v1() and not hashes.has_v2():
+        raise EngineError("magnet URI without an info hash")
+    return torrent_id(hashes), params.name
+
+
+def add_params(source: Source, options: AddOptions) -> Any:
+    if source.resume:
+        try:
+            params = lt.read_resume_data(source.resume)
+        except RuntimeError as exc:
+            raise EngineError(f"unreadable resume data: {exc}") from None
+    elif source.torrent:
+        params = load_torrent(source.torrent)
+        params.save_path = options.save_path
+    else:
+        try:
+            params = lt.parse_magnet_uri(source.magnet)
+        except RuntimeError as exc:
+            raise EngineError(f"invalid magnet URI: {exc}") from None
+        params.save_path = options.save_path
+        if options.name:
+            params.name = options.name
+    if not source.resume:
+        if options.file_priorities:
+            params.file_priorities = list(options.file_priorities)
+        if params.ti is not None and options.content_root is not None:
+            _relayout(params, options.content_root)
+        params.upload_limit = options.upload_limit or -1
+        params.download_limit = options.download_limit or -1
+    flags = params.flags
+    flags &= ~(lt.torrent_flags.paused | lt.torrent_flags.auto_managed)
+    flags &= ~(lt.torrent_flags.seed_mode | lt.torrent_flags.duplicate_is_error)
+    if options.stopped:
+        flags |= lt.torrent_flags.paused
+    elif not options.forced:
+        flags |= lt.torrent_flags.auto_managed
+    if options.skip_checking and not source.resume:
+        flags |= lt.torrent_flags.seed_mode
+    if options.sequential:
+        flags |= lt.torrent_flags.sequential_download
+    params.flags = flags
+    return params
+
+
+def _relayout(params: Any, root: str) -> None:
+    """Original (None), no root folder (""), or the files under the folder `root`."""
+    files = params.ti.layout()
+    paths = [files.file_path(i).replace("\\", "/") for i in range(files.num_files())]
+    has_root = all("/" in p for p in paths) and len({p.split("/", 1)[0] for p in paths}) == 1
+    inner = [p.split("/", 1)[1] if has_root else p for p in paths]
+    params.renamed_files = {i: "/".join([root, p]) if root else p for i, p in enumerate(inner)}
+
+
+def first_last_priority(handle: Any, on: bool) -> None:
+    info = handle.torrent_file()
+    if info is None:
+        return
+    files = info.layout()
+    piece = info.piece_length()
+    priorities = list(handle.get_piece_priorities())
+    wanted = list(handle.get_file_priorities())
+    for index in range(files.num_files()):
+        size = files.file_size(index)
+        if size == 0 or wanted[index] == 0:
+            continue
+        offset = files.file_offset(index)
+        for p in {offset // piece, (offset + size - 1) // piece}:
+            priorities[p] = 7 if on else max(wanted[index], 1)
+    handle.prioritize_pieces(priorities)
+
+
+def settings_pack(config: SessionConfig) -> dict[str, Any]:
+    encryption = {0: lt.enc_policy.enabled, 1: lt.enc_policy.forced, 2: lt.enc_policy.disabled}
+    policy = encryption.get(config.encryption, lt.enc_policy.enabled)
+    active = -1 if not config.queueing else None
+    return {
+        "listen_interfaces": config.listen_interfaces,
+        "outgoing_interfaces": config.outgoing_interfaces,
+        "enable_dht": config.dht,
+        "enable_lsd": config.lsd,
+        "enable_upnp": config.upnp,
+        "enable_natpmp": config.upnp,
+        "out_enc_policy": policy,
+        "in_enc_policy": policy,
+        "anonymous_mode": config.anonymous_mode,
+        "download_rate_limit": config.download_rate_limit,
+        "upload_rate_limit": config.upload_rate_limit,
+        "active_downloads": active if active is not None else config.max_active_downloads,
+        "active_seeds": active if active is not None else config.max_active_uploads,
+        "active_limit": active if active is not None else config.max_active_torrents,
+        "dont_count_slow_torrents": config.dont_count_slow_torrents,
+        "connections_limit": config.max_connections,
+        "unchoke_slots_limit": config.max_uploads,
+        "proxy_type": config.proxy_type,
+        "proxy_hostname": config.proxy_hostname,
+        "proxy_port": config.proxy_port,
+        "proxy_username": config.proxy_username,
+        "proxy_password": config.proxy_password,
+        "proxy_peer_connections": config.proxy_peer_connections,
+        "proxy_hostnames": config.proxy_hostnames,
+        "announce_to_all_trackers": config.announce_to_all_trackers,
+        "announce_to_all_tiers": config.announce_to_all_tiers,
+        "user_agent": config.user_agent,
+        "peer_fingerprint": config.peer_fingerprint,
+        "allow_multiple_connections_per_ip": config.allow_multiple_connections_per_ip,
+        "alert_mask": _ALERTS,
+        "alert_queue_size": 100000,
+    }
