@@ -11,28 +11,34 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import shutil
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
-from concurrent.futures import Future
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from torrentstack.client import engine as eng
+from torrentstack.client.classification import Classification
+from torrentstack.client.host import (
+    TO_QBT,
+    discard,
+    engine_result,
+    same_path,
+    working_path,
+)
 from torrentstack.client.log_buffer import LogBuffer, PeerLog
 from torrentstack.client.preferences import Preferences
 from torrentstack.client.records import Options, TorrentRecord
 from torrentstack.client.status import (
     Metadata,
-    PeerInfo,
-    SessionTotals,
     TorrentStatus,
     TrackerEntry,
 )
 from torrentstack.client.store import ClientStore, SavedTorrent
+from torrentstack.client.torrent_edits import TorrentEdits
+from torrentstack.client.transfer_state import PASSWORD_HASH_KEY, TransferState
 from torrentstack.clock import Clock
 from torrentstack.qbittorrent.adding import AddRequest, Source
-from torrentstack.qbittorrent.errors import AccessDenied, BadParams, Conflict, NotFound
+from torrentstack.qbittorrent.errors import Conflict, NotFound
 from torrentstack.qbittorrent.models import FileView, TorrentView
 from torrentstack.qbittorrent.persona import Persona
 from torrentstack.qbittorrent.serialize import torrent_object
@@ -43,17 +49,10 @@ from torrentstack.qbittorrent.share_limits import (
     share_limit_reached,
 )
 from torrentstack.qbittorrent.sync import MainData
-from torrentstack.webapi.auth import hash_password
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-PASSWORD_HASH_KEY = "web_ui_password_hash"  # noqa: S105 - a key name; stored, never shown
-
-# qBittorrent's file priorities are libtorrent's, but "normal" is 1 where libtorrent's default is 4
-_TO_QBT = {0: 0, 1: 1, 2: 1, 3: 1, 4: 1, 5: 1, 6: 6, 7: 7}
-_TO_LT = {0: 0, 1: 4, 6: 6, 7: 7}
 
 
 @dataclass(slots=True)
@@ -62,7 +61,7 @@ class _Cached:
     obj: dict[str, Any]
 
 
-class ClientBackend:
+class ClientBackend(TorrentEdits, Classification, TransferState):
     """Answers the API from this process's engine; `stop` ends the service (app/shutdown)."""
 
     def __init__(
@@ -154,7 +153,7 @@ class ClientBackend:
         items = [
             (src, self._engine_options(i.options)) for src, i in zip(chosen, saved, strict=True)
         ]
-        results = await _done(self._engine().add_many(items))
+        results = await engine_result(self._engine().add_many(items))
         retry = [
             (eng.Source(torrent=i.torrent, magnet=i.magnet), self._engine_options(i.options))
             for i, src, r in zip(saved, chosen, results, strict=True)
@@ -162,7 +161,7 @@ class ClientBackend:
         ]
         if retry:
             logger.warning("%d resume files unreadable; adding those torrents afresh", len(retry))
-            second = await _done(self._engine().add_many(retry))
+            second = await engine_result(self._engine().add_many(retry))
             again = iter(second)
             results = [
                 next(again) if isinstance(r, eng.EngineError) and src.resume else r
@@ -180,7 +179,7 @@ class ClientBackend:
 
     def _engine_options(self, o: Options) -> eng.AddOptions:
         return eng.AddOptions(
-            save_path=_working_path(o),
+            save_path=working_path(o),
             stopped=o.stopped,
             forced=o.forced,
             sequential=o.seq_dl,
@@ -247,7 +246,7 @@ class ClientBackend:
     def _metadata(self, record: TorrentRecord, metadata: Metadata) -> None:
         record.metadata = metadata
         if record.options.f_l_piece_prio:
-            self._background(_discard(_done(self._engine().first_last([record.hash], True))))
+            self._background(discard(engine_result(self._engine().first_last([record.hash], True))))
         self._set_trackers(record, {url for url, _ in metadata.trackers} | record.trackers)
         self._refresh(record)
         self.log.add("info", f"Metadata received: {record.display_name}")
@@ -265,10 +264,10 @@ class ClientBackend:
         if (
             record.options.download_path
             and status
-            and not _same_path(status.save_path, record.options.save_path)
+            and not same_path(status.save_path, record.options.save_path)
         ):
             self._background(
-                _discard(_done(self._engine().move([hash_], record.options.save_path)))
+                discard(engine_result(self._engine().move([hash_], record.options.save_path)))
             )
 
     def _save_options(self, records: Iterable[TorrentRecord]) -> None:
@@ -331,7 +330,7 @@ class ClientBackend:
 
     async def fresh_view(self, hash_: str) -> TorrentView:
         record = self.record(hash_)
-        statuses = await _done(self._engine().status([hash_]))
+        statuses = await engine_result(self._engine().status([hash_]))
         if statuses:
             record.status = statuses[0]
             self._refresh(record)
@@ -342,15 +341,15 @@ class ClientBackend:
         if record.metadata is None:
             return [], False
         engine = self._engine()
-        priorities = await _done(engine.file_priorities(hash_))
-        progress = await _done(engine.file_progress(hash_))
-        files = record.files([_TO_QBT.get(p, 1) for p in priorities], progress)
+        priorities = await engine_result(engine.file_priorities(hash_))
+        progress = await engine_result(engine.file_progress(hash_))
+        files = record.files([TO_QBT.get(p, 1) for p in priorities], progress)
         is_seed = bool(record.status and record.status.is_seeding)
         return files, is_seed
 
     async def trackers(self, hash_: str) -> list[TrackerEntry]:
         self.record(hash_)
-        return await _done(self._engine().trackers(hash_))
+        return await engine_result(self._engine().trackers(hash_))
 
     def hashes(self, selected: list[str] | None) -> list[str]:
         """`hashes` parameter → known torrents (None is `all`); unknown ones are ignored."""
@@ -402,7 +401,7 @@ class ClientBackend:
             (
                 eng.Source(torrent=source.torrent, magnet=source.magnet),
                 eng.AddOptions(
-                    save_path=_working_path(o),
+                    save_path=working_path(o),
                     stopped=o.stopped,
                     forced=o.forced,
                     skip_checking=request.skip_checking,
@@ -417,7 +416,7 @@ class ClientBackend:
             )
             for source, o in zip(sources, options, strict=True)
         ]
-        results = await _done(engine.add_many(items))
+        results = await engine_result(engine.add_many(items))
         added: list[TorrentRecord] = []
         for source, opts, result in zip(sources, options, results, strict=True):
             if isinstance(result, eng.DuplicateTorrent):
@@ -485,531 +484,25 @@ class ClientBackend:
 
     # -- actions on torrents --
 
-    async def delete(self, hashes: list[str], delete_files: bool) -> None:
-        chosen = [h for h in hashes if h in self.records]
-        if not chosen:
-            return
-        await _done(self._engine().remove(chosen, delete_files))
-        for hash_ in chosen:
-            record = self.records.pop(hash_)
-            self._cache.pop(hash_, None)
-            self._early_status.pop(hash_, None)
-            self._set_trackers(record, set())
-            self.maindata.remove_torrent(hash_)
-            self.log.add("info", f"Removed torrent: {record.display_name}")
-        await self.store.remove_torrents(chosen)
-
-    async def add_peers(
-        self, hashes: list[str], peers: list[tuple[str, int]]
-    ) -> dict[str, dict[str, int]]:
-        """`torrents/addPeers`: per torrent, how many peers were taken and how many failed."""
-        added = await _done(self._engine().connect_peers(self.hashes(hashes), peers))
-        return {h: {"added": n, "failed": len(peers) - n} for h, n in added.items()}
-
-    async def set_stopped(self, hashes: list[str], stopped: bool) -> None:
-        chosen = [h for h in hashes if h in self.records]
-        if not stopped:
-            self._limit_reached.difference_update(chosen)
-        engine = self._engine()
-        await _done(engine.stop(chosen) if stopped else engine.start(chosen))
-        for hash_ in chosen:
-            options = self.records[hash_].options
-            options.stopped = stopped
-            if not stopped:
-                options.forced = False
-        await self._changed(chosen)
-
-    async def set_forced(self, hashes: list[str], forced: bool) -> None:
-        chosen = [h for h in hashes if h in self.records]
-        engine = self._engine()
-        if forced:
-            await _done(engine.start(chosen, forced=True))
-        else:
-            await _done(engine.start(chosen))
-        for hash_ in chosen:
-            options = self.records[hash_].options
-            options.forced = forced
-            options.stopped = False
-        await self._changed(chosen)
-
     async def _changed(self, hashes: Sequence[str]) -> None:
         """Options of these torrents changed: show and store them."""
         records = [self.records[h] for h in hashes if h in self.records]
         if not records:
             return
-        statuses = await _done(self._engine().status([r.hash for r in records]))
+        statuses = await engine_result(self._engine().status([r.hash for r in records]))
         for status in statuses:
             self.records[status.hash].status = status
         for record in records:
             self._refresh(record)
         await self.store.put_options({r.hash: r.options for r in records})
 
-    async def recheck(self, hashes: list[str]) -> None:
-        await _done(self._engine().recheck(self.hashes(hashes)))
-
-    async def reannounce(self, hashes: list[str]) -> None:
-        await _done(self._engine().reannounce(self.hashes(hashes)))
-
-    async def queue(self, hashes: list[str], where: str) -> None:
-        if not self.prefs.queueing:
-            raise Conflict("Torrent queueing must be enabled")
-        chosen = self.hashes(hashes)
-        await _done(self._engine().queue(chosen, where))
-        await self._refresh_from_engine(list(self.records))
-
     async def _refresh_from_engine(self, hashes: list[str]) -> None:
-        statuses = await _done(self._engine().status(hashes))
+        statuses = await engine_result(self._engine().status(hashes))
         for status in statuses:
             record = self.records.get(status.hash)
             if record is not None:
                 record.status = status
                 self._refresh(record)
-
-    async def set_share_limits(
-        self, hashes: list[str], ratio: float, seeding_time: int, inactive: int
-    ) -> None:
-        chosen = self.hashes(hashes)
-        for hash_ in chosen:
-            options = self.records[hash_].options
-            options.ratio_limit = ratio
-            options.seeding_time_limit = seeding_time
-            options.inactive_seeding_time_limit = inactive
-        await self._changed(chosen)
-
-    async def set_limit(
-        self, hashes: list[str], *, download: int | None, upload: int | None
-    ) -> None:
-        chosen = self.hashes(hashes)
-        await _done(self._engine().set_limits(chosen, download=download, upload=upload))
-        for hash_ in chosen:
-            options = self.records[hash_].options
-            if download is not None:
-                options.dl_limit = max(download, 0)
-            if upload is not None:
-                options.up_limit = max(upload, 0)
-        await self._changed(chosen)
-
-    async def toggle(self, hashes: list[str], what: str) -> None:
-        """toggleSequentialDownload / toggleFirstLastPiecePrio."""
-        chosen = self.hashes(hashes)
-        engine = self._engine()
-        for hash_ in chosen:
-            options = self.records[hash_].options
-            if what == "seq_dl":
-                options.seq_dl = not options.seq_dl
-                await _done(engine.set_flag([hash_], "sequential_download", options.seq_dl))
-            else:
-                options.f_l_piece_prio = not options.f_l_piece_prio
-                await _done(engine.first_last([hash_], options.f_l_piece_prio))
-        await self._changed(chosen)
-
-    async def set_super_seeding(self, hashes: list[str], on: bool) -> None:
-        chosen = self.hashes(hashes)
-        await _done(self._engine().set_flag(chosen, "super_seeding", on))
-        for hash_ in chosen:
-            self.records[hash_].options.super_seeding = on
-        await self._changed(chosen)
-
-    # -- pieces, files, trackers, web seeds, names --
-
-    async def piece_states(self, hash_: str) -> list[int]:
-        """0 missing, 1 downloading, 2 have (as qBittorrent)."""
-        record = self.record(hash_)
-        if record.metadata is None:
-            return []
-        have, downloading = await _done(self._engine().pieces(hash_))
-        return [2 if got else 1 if i in downloading else 0 for i, got in enumerate(have)]
-
-    async def piece_hashes(self, hash_: str) -> list[str]:
-        self.record(hash_)
-        return await _done(self._engine().piece_hashes(hash_))
-
-    async def web_seeds(
-        self, hash_: str, add: Sequence[str] = (), remove: Sequence[str] = ()
-    ) -> list[str]:
-        self.record(hash_)
-        return await _done(self._engine().web_seeds(hash_, add, remove))
-
-    async def edit_trackers(
-        self, hash_: str, *, add: Sequence[str] = (), remove: Sequence[str] = (),
-        replace: tuple[str, str] | None = None,
-    ) -> None:  # fmt: skip
-        """addTrackers / removeTrackers / editTracker (409 as qBittorrent for bad edits)."""
-        record = self.record(hash_)
-        engine = self._engine()
-        current = [(t.url, t.tier) for t in await _done(engine.trackers(hash_))]
-        urls = [url for url, _ in current]
-        if replace is not None:
-            old, new = replace
-            if old not in urls:
-                raise Conflict("Tracker not found")
-            if new in urls:
-                raise Conflict("New tracker URL already exists")
-            current = [(new if url == old else url, tier) for url, tier in current]
-        if remove and not set(remove) & set(urls):
-            raise Conflict("No trackers were removed")
-        current = [(url, tier) for url, tier in current if url not in remove]
-        top = max((tier for _, tier in current), default=-1)
-        for url in add:
-            if url not in {u for u, _ in current}:
-                top += 1
-                current.append((url, top))
-        await _done(engine.replace_trackers(hash_, current))
-        self._set_trackers(record, {url for url, _ in current})
-        self._refresh(record)
-
-    async def set_file_priority(self, hash_: str, indexes: list[int], priority: int) -> None:
-        record = self.record(hash_)
-        if priority not in _TO_LT:
-            raise BadParams("Priority is invalid")
-        if record.metadata is None:
-            raise Conflict("Torrent's metadata has not yet downloaded")
-        count = len(record.metadata.files)
-        if any(not 0 <= i < count for i in indexes):
-            raise Conflict("File IDs must be integers between 0 and the number of files")
-        await _done(self._engine().file_priorities(hash_, {i: _TO_LT[priority] for i in indexes}))
-        await self._refresh_from_engine([hash_])
-
-    async def rename(self, hash_: str, name: str) -> None:
-        record = self.record(hash_)
-        if not name.strip():
-            raise Conflict("Incorrect torrent name")
-        record.options.name = name.strip()
-        await self._changed([hash_])
-
-    async def rename_path(self, hash_: str, old: str, new: str, folder: bool) -> None:
-        """renameFile (one file) or renameFolder (every file under a folder)."""
-        record = self.record(hash_)
-        md = record.metadata
-        old, new = old.strip("/"), new.strip("/")
-        if md is None or not old or not new or "\\" in new or ".." in new.split("/"):
-            raise Conflict("Invalid path")
-        moves: dict[int, str] = {}
-        for entry in md.files:
-            if folder and entry.path.startswith(old + "/"):
-                moves[entry.index] = new + entry.path[len(old) :]
-            elif not folder and entry.path == old:
-                moves[entry.index] = new
-        existing = {f.path for f in md.files}
-        if not moves or any(p in existing and p not in moves.values() for p in moves.values()):
-            raise Conflict("Invalid path" if not moves else "Path already exists")
-        if any(p in existing for p in moves.values()):
-            raise Conflict("Path already exists")
-        engine = self._engine()
-        for index, path in moves.items():
-            await _done(engine.rename_file(hash_, index, path))
-        files = tuple(replace(f, path=moves.get(f.index, f.path)) for f in md.files)
-        record.metadata = replace(md, files=files)
-        self._refresh(record)
-
-    # -- categories --
-
-    def category_save_path(self, name: str) -> str:
-        path = self.categories.get(name, ("", None))[0]
-        if not name:
-            return self.prefs.save_path
-        return path or os.path.join(self.prefs.save_path, name)
-
-    def _set_category(self, name: str, save_path: str, download_path: str | None) -> None:
-        self.categories[name] = (save_path, download_path)
-        obj: dict[str, Any] = {"name": name, "savePath": save_path}
-        if download_path is not None:
-            obj["download_path"] = download_path
-        self.maindata.put_category(name, obj)
-
-    def category_objects(self) -> dict[str, dict[str, Any]]:
-        return dict(self.maindata.categories)
-
-    async def create_category(self, name: str, save_path: str, download_path: str | None) -> None:
-        if not name:
-            raise BadParams("Category cannot be empty")
-        if not valid_category_name(name):
-            raise Conflict("Incorrect category name")
-        if name in self.categories:
-            raise Conflict("Unable to create category")
-        self._set_category(name, save_path, download_path)
-        await self.store.put_category(name, save_path, download_path)
-
-    async def edit_category(self, name: str, save_path: str, download_path: str | None) -> None:
-        if not name:
-            raise BadParams("Category cannot be empty")
-        if name not in self.categories:
-            raise Conflict("Category editing failed")
-        self._set_category(name, save_path, download_path)
-        await self.store.put_category(name, save_path, download_path)
-        moved = [
-            r for r in self.records.values() if r.options.category == name and r.options.auto_tmm
-        ]
-        await self._apply_auto_tmm(moved)
-
-    async def remove_categories(self, names: list[str]) -> None:
-        gone = [n for n in names if n in self.categories]
-        for name in gone:
-            del self.categories[name]
-            self.maindata.remove_category(name)
-        affected = [r for r in self.records.values() if r.options.category in gone]
-        for record in affected:
-            record.options.category = ""
-        await self.store.remove_categories(gone)
-        await self._changed([r.hash for r in affected])
-
-    async def set_category(self, hashes: list[str], name: str) -> None:
-        if name and name not in self.categories:
-            raise Conflict("Incorrect category name")
-        chosen = self.hashes(hashes)
-        records = [self.records[h] for h in chosen]
-        for record in records:
-            record.options.category = name
-        await self._apply_auto_tmm([r for r in records if r.options.auto_tmm])
-        await self._changed(chosen)
-
-    async def set_auto_tmm(self, hashes: list[str], on: bool) -> None:
-        chosen = self.hashes(hashes)
-        for hash_ in chosen:
-            self.records[hash_].options.auto_tmm = on
-        if on:
-            await self._apply_auto_tmm([self.records[h] for h in chosen])
-        await self._changed(chosen)
-
-    async def _apply_auto_tmm(self, records: list[TorrentRecord]) -> None:
-        """Automatic torrent management: each torrent's data goes to its category's path."""
-        engine = self._engine()
-        for record in records:
-            target = self.category_save_path(record.options.category)
-            if _same_path(target, record.options.save_path):
-                continue
-            await self._move(engine, record, target)
-
-    async def _move(self, engine: eng.Engine, record: TorrentRecord, target: str) -> None:
-        try:
-            await asyncio.to_thread(os.makedirs, target, exist_ok=True)
-        except OSError:
-            raise Conflict(f"Cannot make save path: {target}") from None
-        await _done(engine.move([record.hash], target))
-        record.options.save_path = target
-
-    async def set_location(self, hashes: list[str], location: str) -> None:
-        if not location.strip():
-            raise BadParams("Save path cannot be empty")
-        try:
-            await asyncio.to_thread(os.makedirs, location, exist_ok=True)
-        except OSError:
-            raise Conflict(f"Cannot make save path: {location}") from None
-        if not os.access(location, os.W_OK):
-            raise AccessDenied(f"Cannot write to directory: {location}")
-        chosen = self.hashes(hashes)
-        engine = self._engine()
-        for hash_ in chosen:
-            record = self.records[hash_]
-            record.options.auto_tmm = False
-            await self._move(engine, record, location)
-        await self._changed(chosen)
-
-    async def set_path(self, hashes: list[str], path: str, kind: str) -> None:
-        """setSavePath (moves the data) / setDownloadPath: 409 if the directory cannot be
-        made, 403 if it is not writable (as qBittorrent)."""
-        if not path.strip():
-            raise BadParams("Save path cannot be empty")
-        try:
-            await asyncio.to_thread(os.makedirs, path, exist_ok=True)
-        except OSError:
-            raise Conflict(f"Cannot create directory: {path}") from None
-        if not await asyncio.to_thread(os.access, path, os.W_OK):
-            raise AccessDenied(f"Cannot write to directory: {path}")
-        if kind == "download":
-            for hash_ in hashes:
-                self.records[hash_].options.download_path = path
-            await self._changed(hashes)
-            return
-        await self.set_location(hashes, path)
-
-    async def export(self, hash_: str) -> bytes:
-        record = self.record(hash_)
-        if record.metadata is None:
-            raise Conflict("Torrent's metadata has not yet downloaded")
-        return await _done(self._engine().export(hash_))
-
-    # -- tags --
-
-    def _add_tag(self, tag: str) -> None:
-        self.tags[tag] = None
-        self.maindata.add_tag(tag)
-
-    async def create_tags(self, tags: list[str]) -> None:
-        new = [t for t in tags if valid_tag(t) and t not in self.tags]
-        for tag in new:
-            self._add_tag(tag)
-        await self.store.put_tags(new)
-
-    async def delete_tags(self, tags: list[str]) -> None:
-        gone = [t for t in tags if t in self.tags]
-        for tag in gone:
-            del self.tags[tag]
-            self.maindata.remove_tag(tag)
-        affected = [r for r in self.records.values() if set(r.options.tags) & set(gone)]
-        for record in affected:
-            record.options.tags = [t for t in record.options.tags if t not in gone]
-        await self.store.remove_tags(gone)
-        await self._changed([r.hash for r in affected])
-
-    async def add_tags(self, hashes: list[str], tags: list[str]) -> None:
-        valid = [t for t in tags if valid_tag(t)]
-        await self.create_tags(valid)
-        chosen = self.hashes(hashes)
-        for hash_ in chosen:
-            options = self.records[hash_].options
-            options.tags = list(dict.fromkeys([*options.tags, *valid]))
-        await self._changed(chosen)
-
-    async def remove_tags(self, hashes: list[str], tags: list[str]) -> None:
-        chosen = self.hashes(hashes)
-        for hash_ in chosen:
-            options = self.records[hash_].options
-            options.tags = [t for t in options.tags if tags and t not in tags]
-        await self._changed(chosen)
-
-    async def set_tags(self, hashes: list[str], tags: list[str]) -> None:
-        valid = [t for t in tags if valid_tag(t)]
-        await self.create_tags(valid)
-        chosen = self.hashes(hashes)
-        for hash_ in chosen:
-            self.records[hash_].options.tags = list(valid)
-        await self._changed(chosen)
-
-    # -- preferences --
-
-    async def set_preferences(self, values: dict[str, Any]) -> None:
-        values = dict(values)
-        password = values.pop("web_ui_password", None)
-        changed = self.prefs.update(values)
-        if isinstance(password, str) and password:
-            self.password_hash = await asyncio.to_thread(hash_password, password)
-            await self.store.put_preferences({PASSWORD_HASH_KEY: self.password_hash})
-        if password or changed:
-            self.on_preferences()
-        if not changed:
-            return
-        await self.store.put_preferences(changed)
-        await _done(
-            self._engine().configure(
-                self.prefs.session_config(self.listen_host, self.persona, self.alt_speed)
-            )
-        )
-        self._refresh_all()
-
-    async def peers(self, hash_: str) -> list[PeerInfo]:
-        self.record(hash_)
-        return await _done(self._engine().peers(hash_))
-
-    async def transfer_info(self) -> dict[str, Any]:
-        totals = self._engine().totals()
-        return {
-            "connection_status": _connection_status(totals),
-            "dht_nodes": totals.dht_nodes,
-            "dl_info_data": totals.downloaded,
-            "dl_info_speed": totals.dl_rate,
-            "dl_rate_limit": self._rate_limit("dl"),
-            "up_info_data": totals.uploaded,
-            "up_info_speed": totals.ul_rate,
-            "up_rate_limit": self._rate_limit("up"),
-        }
-
-    def _rate_limit(self, direction: str) -> int:
-        alt = self.alt_speed
-        value = int(self.prefs.get(f"alt_{direction}_limit" if alt else f"{direction}_limit"))
-        return max(value, 0)
-
-    async def server_state(self) -> dict[str, Any]:
-        """`server_state` of `sync/maindata` (transfer info plus session-wide extras)."""
-        totals = self._engine().totals()
-        state = await self.transfer_info()
-        downloaded = self.alltime_base[0] + totals.downloaded
-        uploaded = self.alltime_base[1] + totals.uploaded
-        state.update(
-            {
-                "alltime_dl": downloaded,
-                "alltime_ul": uploaded,
-                "average_time_queue": 0,
-                "free_space_on_disk": self.free_space(),
-                "global_ratio": f"{uploaded / downloaded:.2f}" if downloaded else "-",
-                "last_external_address_v4": "",
-                "last_external_address_v6": "",
-                "queued_io_jobs": 0,
-                "queueing": self.prefs.queueing,
-                "read_cache_hits": "0",
-                "read_cache_overload": "0",
-                "refresh_interval": int(self.prefs.get("refresh_interval") or 1500),
-                "total_buffers_size": 0,
-                "total_peer_connections": totals.connections,
-                "total_queued_size": 0,
-                "total_wasted_session": totals.wasted,
-                "use_alt_speed_limits": self.alt_speed,
-                "write_cache_overload": "0",
-            }
-        )
-        return state
-
-    async def set_alt_speed(self, on: bool) -> None:
-        self.alt_speed = on
-        await _done(
-            self._engine().configure(self.prefs.session_config(self.listen_host, self.persona, on))
-        )
-
-    async def set_global_limit(self, direction: str, limit: int) -> None:
-        key = f"alt_{direction}_limit" if self.alt_speed else f"{direction}_limit"
-        await self.set_preferences({key: max(limit, 0)})
-
-    async def ban_peers(self, peers: list[tuple[str, int]]) -> None:
-        """Add to the `banned_IPs` preference (the session's IP filter), as qBittorrent does."""
-        banned = [ip for ip in str(self.prefs.get("banned_IPs")).split("\n") if ip.strip()]
-        new = [ip for ip, _ in peers if ip not in banned]
-        await self.set_preferences({"banned_IPs": "\n".join([*banned, *new])})
-        for ip, _ in peers:
-            self.peer_log.add(ip, True, "Manually banned")
-
-    def free_space(self) -> int:
-        try:
-            return shutil.disk_usage(self.prefs.save_path).free
-        except OSError:
-            return 0
-
-
-def _working_path(o: Options) -> str:
-    """Where the data is written: the download path until the torrent first finished."""
-    return o.download_path if o.download_path and not o.has_finished else o.save_path
-
-
-async def _done(future: Future[T]) -> T:
-    """An engine command's result; a refusal is qBittorrent's 409 Conflict."""
-    try:
-        return await asyncio.wrap_future(future)
-    except eng.EngineError as exc:
-        raise Conflict(str(exc)) from None
-
-
-async def _discard(job: Awaitable[None]) -> None:
-    await job
-
-
-def _same_path(a: str, b: str) -> bool:
-    return os.path.normpath(a) == os.path.normpath(b)
-
-
-def _connection_status(totals: SessionTotals) -> str:
-    if not totals.listening:
-        return "disconnected"
-    return "connected" if totals.has_incoming else "firewalled"
-
-
-def valid_category_name(name: str) -> bool:
-    """qBittorrent's `isValidCategoryName`: no backslash, no empty path component."""
-    if "\\" in name or name.startswith("/") or name.endswith("/") or "//" in name:
-        return False
-    return bool(name.strip())
-
-
-def valid_tag(tag: str) -> bool:
-    return bool(tag.strip()) and "," not in tag
 
 
 def _magnet_trackers(uri: str) -> list[str]:
