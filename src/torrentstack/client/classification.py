@@ -107,14 +107,7 @@ class Classification:
         record.options.save_path = target
 
     async def set_location(self: Host, hashes: list[str], location: str) -> None:
-        if not location.strip():
-            raise BadParams("Save path cannot be empty")
-        try:
-            await asyncio.to_thread(os.makedirs, location, exist_ok=True)
-        except OSError:
-            raise Conflict(f"Cannot make save path: {location}") from None
-        if not os.access(location, os.W_OK):
-            raise AccessDenied(f"Cannot write to directory: {location}")
+        await usable_directory(location)
         chosen = self.hashes(hashes)
         engine = self._engine()
         for hash_ in chosen:
@@ -126,14 +119,7 @@ class Classification:
     async def set_path(self: Host, hashes: list[str], path: str, kind: str) -> None:
         """setSavePath (moves the data) / setDownloadPath: 409 if the directory cannot be
         made, 403 if it is not writable (as qBittorrent)."""
-        if not path.strip():
-            raise BadParams("Save path cannot be empty")
-        try:
-            await asyncio.to_thread(os.makedirs, path, exist_ok=True)
-        except OSError:
-            raise Conflict(f"Cannot create directory: {path}") from None
-        if not await asyncio.to_thread(os.access, path, os.W_OK):
-            raise AccessDenied(f"Cannot write to directory: {path}")
+        await usable_directory(path)
         if kind == "download":
             for hash_ in hashes:
                 self.records[hash_].options.download_path = path
@@ -185,6 +171,19 @@ class Classification:
         for hash_ in chosen:
             self.records[hash_].options.tags = list(valid)
         await self._changed(chosen)
+
+
+async def usable_directory(path: str) -> None:
+    """Make the directory: 400 for an empty path, 409 when it cannot be made, 403 when it
+    cannot be written (qBittorrent's setLocation / setSavePath)."""
+    if not path.strip():
+        raise BadParams("Save path cannot be empty")
+    try:
+        await asyncio.to_thread(os.makedirs, path, exist_ok=True)
+    except OSError:
+        raise Conflict(f"Cannot make save path: {path}") from None
+    if not await asyncio.to_thread(os.access, path, os.W_OK):
+        raise AccessDenied(f"Cannot write to directory: {path}")
 
 
 def valid_category_name(name: str) -> bool:
