@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections.abc import AsyncIterator
 
 import httpx
@@ -114,6 +115,8 @@ async def test_port_in_use_is_a_listen_error(database_settings, tmp_path):
         settings = loopback_settings(database_settings, tmp_path, client={"port": port})
         with pytest.raises(ListenError, match=rf"client: cannot listen on 127\.0\.0\.1:{port}"):
             await app.run(settings, ["client"], stop=asyncio.Event())
+        # the client's engine, started before the listener failed, was stopped too
+        assert not [t for t in threading.enumerate() if t.name == "libtorrent" and t.is_alive()]
     finally:
         busy.close()
 

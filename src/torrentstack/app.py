@@ -115,6 +115,7 @@ async def run(
     stop = stop if stop is not None else asyncio.Event()
     loop = asyncio.get_running_loop()
     handled = []
+    closers: list[Callable[[], Coroutine[Any, Any, None]]] = []
     try:
         await migrate.upgrade(engine)
         listeners: list[Listener] = []
@@ -134,6 +135,7 @@ async def run(
                     clock=system_clock,
                     stop=stop,
                 )
+                closers.append(client.close)  # also when something after this fails
                 await client.start()
                 listeners.append(client.listener(health, settings.log.access_log))
                 background.append(client.run)
@@ -170,4 +172,6 @@ async def run(
     finally:
         for sig in handled:
             loop.remove_signal_handler(sig)
+        for close in closers:
+            await close()
         await engine.dispose()

@@ -130,7 +130,11 @@ class ClientRuntime:
         try:
             await stop.wait()
         finally:
-            await self.backend.close()
+            await self.close()
+
+    async def close(self) -> None:
+        """Save resume data and stop the engine (again: nothing)."""
+        await self.backend.close()
 
     def listener(self, health: Starlette, access_log: bool = False) -> Listener:
         """The WebUI listener; `health`'s routes (/healthz) are served beside the API."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
@@ -110,6 +111,9 @@ class Engine:
         self._thread = threading.Thread(target=self._run, name="libtorrent", daemon=True)
         self._closed = False
         self._thread.start()
+        # a safety net: an engine nobody closed is closed before the interpreter tears down
+        # its threads (a libtorrent session destroyed after that aborts the process)
+        atexit.register(self.close)
 
     # -- plumbing --
 
@@ -128,6 +132,7 @@ class Engine:
         """Save resume data of every torrent, then stop the thread and the session."""
         if self._closed:
             return
+        atexit.unregister(self.close)
         done = self.submit(self._save_all_and_wait)
         with contextlib.suppress(Exception):
             done.result(timeout)
