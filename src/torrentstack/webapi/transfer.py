@@ -7,7 +7,7 @@ from starlette.responses import Response
 from torrentstack.qbittorrent import forms
 from torrentstack.qbittorrent.errors import BadParams
 from torrentstack.webapi.backend import Backend
-from torrentstack.webapi.dispatch import Call, WebApi
+from torrentstack.webapi.dispatch import Call, Handler, WebApi
 from torrentstack.webapi.responses import json_body, text
 
 
@@ -30,14 +30,14 @@ def add_transfer_endpoints(api: WebApi, backend: Backend) -> None:
         await backend.set_alt_speed(mode == 1)
         return text("")
 
-    def get_limit(direction: str):  # type: ignore[no-untyped-def]
+    def get_limit(direction: str) -> Handler:
         async def handler(_call: Call) -> Response:
             state = await backend.transfer_info()
             return text(str(state[f"{direction}_rate_limit"]))
 
         return handler
 
-    def set_limit(direction: str):  # type: ignore[no-untyped-def]
+    def set_limit(direction: str) -> Handler:
         async def handler(call: Call) -> Response:
             forms.require(call.params, "limit")
             await backend.set_global_limit(direction, forms.integer(call.params, "limit"))
@@ -47,12 +47,7 @@ def add_transfer_endpoints(api: WebApi, backend: Backend) -> None:
 
     async def ban_peers(call: Call) -> Response:
         forms.require(call.params, "peers")
-        peers: list[tuple[str, int]] = []
-        for item in call.params["peers"].split("|"):
-            host, _, port = item.strip().rpartition(":")
-            host = host.strip("[]")
-            if host and port.isdigit():
-                peers.append((host, int(port)))
+        peers = forms.peers(call.params["peers"])
         await backend.ban_peers(peers)
         return text("")
 
