@@ -102,7 +102,6 @@ class ClientBackend(TorrentEdits, Classification, TransferState):
         self.on_preferences: Callable[[], None] = lambda: None
         self._limit_reached: set[str] = set()
         self._early_status: dict[str, TorrentStatus] = {}
-        self.alltime_base = (0, 0)
 
     # -- lifecycle --
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import Future
 from typing import Any, Protocol, TypeVar
 
@@ -44,7 +44,6 @@ class Host(Protocol):
     categories: dict[str, tuple[str, str | None]]
     tags: dict[str, None]
     alt_speed: bool
-    alltime_base: tuple[int, int]
     password_hash: str | None
     on_preferences: Callable[[], None]
     _cache: dict[str, Any]
@@ -96,7 +95,3 @@ def same_path(a: str, b: str) -> bool:
 def working_path(o: Options) -> str:
     """Where the data is written: the download path until the torrent first finished."""
     return o.download_path if o.download_path and not o.has_finished else o.save_path
-
-
-def options_of(records: Iterable[TorrentRecord]) -> dict[str, Options]:
-    return {r.hash: r.options for r in records}

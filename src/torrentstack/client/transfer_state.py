@@ -65,8 +65,8 @@ class TransferState:
         """`server_state` of `sync/maindata` (transfer info plus session-wide extras)."""
         totals = self._engine().totals()
         state = await self.transfer_info()
-        downloaded = self.alltime_base[0] + totals.downloaded
-        uploaded = self.alltime_base[1] + totals.uploaded
+        downloaded = totals.downloaded  # this run only (docs/client.md)
+        uploaded = totals.uploaded
         state.update(
             {
                 "alltime_dl": downloaded,

@@ -25,7 +25,7 @@ from torrentstack.client.engine.messages import (
     Source,
     StatusChanged,
 )
-from torrentstack.client.engine.params import magnet_id, parse_torrent
+from torrentstack.client.engine.params import parse_torrent
 from torrentstack.client.engine.reading import library_versions
 from torrentstack.client.engine.session import Engine
 
@@ -44,6 +44,5 @@ __all__ = [
     "Source",
     "StatusChanged",
     "library_versions",
-    "magnet_id",
     "parse_torrent",
 ]

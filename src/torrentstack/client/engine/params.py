@@ -8,7 +8,7 @@ from typing import Any
 import libtorrent as lt
 
 from torrentstack.client.engine.messages import AddOptions, EngineError, SessionConfig, Source
-from torrentstack.client.engine.reading import metadata_of, torrent_id
+from torrentstack.client.engine.reading import metadata_of
 from torrentstack.client.status import Metadata
 
 _ALERTS = (
@@ -36,18 +36,6 @@ def load_torrent(data: bytes) -> Any:
     if params.ti is None:
         raise EngineError("not a torrent file")
     return params
-
-
-def magnet_id(uri: str) -> tuple[str, str]:
-    """The torrent id and display name of a magnet URI; EngineError when it is not one."""
-    try:
-        params = lt.parse_magnet_uri(uri)
-    except RuntimeError as exc:
-        raise EngineError(f"invalid magnet URI: {exc}") from None
-    hashes = params.info_hashes
-    if not hashes.has_v1() and not hashes.has_v2():
-        raise EngineError("magnet URI without an info hash")
-    return torrent_id(hashes), params.name
 
 
 def add_params(source: Source, options: AddOptions) -> Any:

@@ -275,10 +275,6 @@ class Engine:
 
     # -- commands (each returns a future) --
 
-    def add(self, source: Source, options: AddOptions) -> Future[tuple[str, Metadata | None]]:
-        """Add a torrent; the result is its id and, when known, its metadata."""
-        return self.submit(lambda: self._add(source, options))
-
     def add_many(
         self, items: Sequence[tuple[Source, AddOptions]]
     ) -> Future[list[Added | EngineError]]:
