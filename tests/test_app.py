@@ -12,8 +12,10 @@ from torrentstack import __version__, app
 from torrentstack.config import SERVICES, Settings
 from torrentstack.db import migrate
 from torrentstack.db.engine import create_engine
+from torrentstack.db.health import database_check
 from torrentstack.errors import ConfigError
-from torrentstack.server import ListenError, bind_tcp
+from torrentstack.serving.health import health_app
+from torrentstack.serving.server import ListenError, bind_tcp
 
 
 def loopback_settings(database_settings, tmp_path, **overrides) -> Settings:
@@ -130,7 +132,8 @@ async def test_healthz_reports_an_unreachable_database(tmp_path):
     # the SQLite factory creates the directory: remove it so connecting fails
     (tmp_path / "no" / "such" / "dir").rmdir()
     try:
-        transport = httpx.ASGITransport(app=app.health_app("tracker", engine))
+        health = health_app("tracker", database_check(engine))
+        transport = httpx.ASGITransport(app=health)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
             response = await client.get("/healthz")
         assert response.status_code == 503
@@ -144,7 +147,7 @@ async def test_tracker_token_is_generated_shown_once_and_accepted(
     database_settings, tmp_path, caplog
 ):
     settings = loopback_settings(database_settings, tmp_path)
-    caplog.set_level("WARNING", logger="torrentstack.app")
+    caplog.set_level("WARNING", logger="torrentstack.services")
     for start in range(2):
         async with running(settings, ["tracker"]) as listeners:
             api = next(item for item in listeners if item.name == "tracker-api")

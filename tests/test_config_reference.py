@@ -3,8 +3,8 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+from torrentstack.cli.config_reference import env_name, render_markdown, render_toml
 from torrentstack.config import Settings
-from torrentstack.config_reference import env_name, render_markdown, render_toml
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "config.md"
 

@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from torrentstack.http1 import serve_http1
-from torrentstack.server import bind_tcp
+from torrentstack.serving.http1 import serve_http1
+from torrentstack.serving.server import bind_tcp
 
 
 async def echo(request: Request) -> PlainTextResponse:

@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from torrentstack.server import Listener, serve
+from torrentstack.serving.server import Listener, serve
 
 
 async def test_keep_alive_replies_are_not_delayed():

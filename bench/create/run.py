@@ -24,7 +24,6 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from torrentstack import torrent_builder
 from torrentstack.bittorrent.create import (
     BLOCK_SIZE,
     Layout,
@@ -33,7 +32,8 @@ from torrentstack.bittorrent.create import (
     assemble,
     plan_layout,
 )
-from torrentstack.torrent_builder import CreateOptions, build_torrent, list_files
+from torrentstack.cli import torrent_builder
+from torrentstack.cli.torrent_builder import CreateOptions, build_torrent, list_files
 
 VERSIONS: tuple[Version, ...] = ("v1", "v2", "hybrid")
 MB = 1_000_000

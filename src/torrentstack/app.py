@@ -1,7 +1,8 @@
-"""Composition root: build the enabled services from settings, wire their seams, run them.
+"""Composition root: build the enabled services from settings, run them, close them.
 
-Nothing imports this module but the command line. Each service gets its own listener with
-`/healthz`; the services' own routes are mounted here as their issues land.
+Nothing imports this module but the command line. Which services exist and how each is built is
+`services.CATALOGUE`; this module only runs what it builds, names none of them, and closes each
+one it started whatever fails.
 """
 
 from __future__ import annotations
@@ -9,28 +10,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Callable, Coroutine, Sequence
-from pathlib import Path
-from typing import Any
+from collections.abc import Sequence
 
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
-
-from torrentstack import __version__, generated_secrets
-from torrentstack.client.runtime import ClientRuntime
+from torrentstack import __version__
 from torrentstack.clock import system_clock
 from torrentstack.config import SERVICES, ListenerSettings, Settings
 from torrentstack.db import migrate
 from torrentstack.db.engine import create_engine
+from torrentstack.db.health import database_check
 from torrentstack.errors import ConfigError
-from torrentstack.server import Listener, serve
-from torrentstack.tracker.policy import OpenRegistry
-from torrentstack.tracker.runtime import TrackerRuntime
+from torrentstack.services import CATALOGUE, Shared
+from torrentstack.serving.health import health_app
+from torrentstack.serving.server import Listener, serve
+from torrentstack.serving.service import Service
 
 logger = logging.getLogger(__name__)
 
@@ -56,50 +48,6 @@ def _listener_settings(settings: Settings, name: str) -> ListenerSettings:
     return section
 
 
-def _tracker_runtime(settings: Settings, engine: AsyncEngine, data_dir: Path) -> TrackerRuntime:
-    tokens = list(settings.tracker.api_tokens)
-    if not tokens:
-        token, created = generated_secrets.load_or_create(data_dir, "tracker-api-token")
-        if created:
-            logger.warning(
-                "tracker admin API: generated access token %s (shown once; kept in %s)",
-                token,
-                data_dir / "secrets",
-            )
-        tokens = [token]
-    return TrackerRuntime(
-        settings.tracker,
-        engine=engine,
-        registry=OpenRegistry(),
-        clock=system_clock,
-        api_tokens=tokens,
-        redis_url=settings.redis.url,
-        access_log=settings.log.access_log,
-    )
-
-
-def health_app(service: str, engine: AsyncEngine) -> Starlette:
-    """Return the ASGI app of a service listener: `/healthz` reports the service and database."""
-
-    async def healthz(_request: Request) -> JSONResponse:
-        database = "ok"
-        try:
-            async with engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-        except (SQLAlchemyError, OSError):
-            logger.warning("health check: database unavailable", exc_info=True)
-            database = "unavailable"
-        body = {
-            "status": "ok" if database == "ok" else "degraded",
-            "service": service,
-            "version": __version__,
-            "database": database,
-        }
-        return JSONResponse(body, status_code=200 if database == "ok" else 503)
-
-    return Starlette(routes=[Route("/healthz", healthz, methods=["GET", "HEAD"])])
-
-
 async def run(
     settings: Settings,
     services: Sequence[str] = (),
@@ -115,41 +63,16 @@ async def run(
     stop = stop if stop is not None else asyncio.Event()
     loop = asyncio.get_running_loop()
     handled = []
-    closers: list[Callable[[], Coroutine[Any, Any, None]]] = []
+    started: list[Service] = []
     try:
         await migrate.upgrade(engine)
+        shared = Shared(settings, engine, data_dir, system_clock, stop)
+        check = database_check(engine)
         listeners: list[Listener] = []
-        background: list[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] = []
         for name in names:
-            health = health_app(name, engine)
-            if name == "tracker":
-                tracker = _tracker_runtime(settings, engine, data_dir)
-                listeners += await tracker.start(health)
-                background.append(tracker.run)
-                continue
-            if name == "client":
-                client = ClientRuntime(
-                    settings.client,
-                    database=engine,
-                    data_dir=data_dir,
-                    clock=system_clock,
-                    stop=stop,
-                )
-                closers.append(client.close)  # also when something after this fails
-                await client.start()
-                listeners.append(client.listener(health, settings.log.access_log))
-                background.append(client.run)
-                continue
-            section = _listener_settings(settings, name)
-            listeners.append(
-                Listener(
-                    name=name,
-                    host=section.host,
-                    port=section.port,
-                    app=health,
-                    access_log=settings.log.access_log,
-                )
-            )
+            service = CATALOGUE[name](shared)
+            started.append(service)  # closed below even when its start fails half-way
+            listeners += await service.start(health_app(service.name, check))
         for sig in (signal.SIGINT, signal.SIGTERM):
             try:
                 loop.add_signal_handler(sig, stop.set)
@@ -161,8 +84,8 @@ async def run(
         )
         try:
             async with asyncio.TaskGroup() as group:
-                for job in background:
-                    group.create_task(job(stop))
+                for service in started:
+                    group.create_task(service.run(stop), name=f"{service.name}-run")
                 await serve(listeners, stop, ready)
         except BaseExceptionGroup as failed:
             raise failed.exceptions[0] from None  # the first failure, e.g. a ListenError
@@ -172,6 +95,14 @@ async def run(
     finally:
         for sig in handled:
             loop.remove_signal_handler(sig)
-        for close in closers:
-            await close()
+        for service in reversed(started):
+            await _close(service)
         await engine.dispose()
+
+
+async def _close(service: Service) -> None:
+    """Close one service; a failure is logged, so the others are still closed."""
+    try:
+        await service.close()
+    except Exception as exc:
+        logger.error("%s: closing failed (%s)", service.name, type(exc).__name__, exc_info=True)

@@ -20,7 +20,7 @@ from torrentstack.client.runtime import ClientRuntime
 from torrentstack.config import ClientSettings, DatabaseSettings
 from torrentstack.db import migrate
 from torrentstack.db.engine import create_engine
-from torrentstack.server import serve
+from torrentstack.serving.server import serve
 
 USERNAME = "admin"
 PASSWORD = "correct horse battery"
@@ -68,8 +68,7 @@ async def start_webui(
         runtime = ClientRuntime(
             settings, database=database, data_dir=data_dir or tmp_path, clock=clock, stop=stop
         )
-        await runtime.start()
-        listener = runtime.listener(Starlette())
+        (listener,) = await runtime.start(Starlette())
         ready = asyncio.Event()
 
         async def run() -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from torrentstack.client.runtime import password_hash
 from torrentstack.config import ClientSettings
-from torrentstack.webapi.auth import hash_password, verify_password
+from torrentstack.qbittorrent_api.auth import hash_password, verify_password
 
 
 def test_hash_verifies_only_its_password():

@@ -16,15 +16,15 @@ from torrentstack.client.store import ClientStore
 from torrentstack.clock import Clock
 from torrentstack.config import ClientSettings
 from torrentstack.qbittorrent.persona import PERSONAS
-from torrentstack.server import Listener
-from torrentstack.webapi.application import add_application_endpoints
-from torrentstack.webapi.auth import Authenticator, hash_password
-from torrentstack.webapi.dispatch import Origins, WebApi
-from torrentstack.webapi.log import add_log_endpoints
-from torrentstack.webapi.sync import add_sync_endpoints
-from torrentstack.webapi.torrent_actions import add_action_endpoints, fetch_torrent
-from torrentstack.webapi.torrent_queries import add_query_endpoints
-from torrentstack.webapi.transfer import add_transfer_endpoints
+from torrentstack.qbittorrent_api.application import add_application_endpoints
+from torrentstack.qbittorrent_api.auth import Authenticator, hash_password
+from torrentstack.qbittorrent_api.dispatch import Origins, WebApi
+from torrentstack.qbittorrent_api.log import add_log_endpoints
+from torrentstack.qbittorrent_api.sync import add_sync_endpoints
+from torrentstack.qbittorrent_api.torrent_actions import add_action_endpoints, fetch_torrent
+from torrentstack.qbittorrent_api.torrent_queries import add_query_endpoints
+from torrentstack.qbittorrent_api.transfer import add_transfer_endpoints
+from torrentstack.serving.server import Listener
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +48,9 @@ def password_hash(settings: ClientSettings, data_dir: Path) -> str:
 
 
 class ClientRuntime:
-    """Builds the WebUI API of the client service and its listener."""
+    """The client service: the engine behind its backend, the WebUI API and its listener."""
+
+    name = "client"
 
     def __init__(
         self,
@@ -58,8 +60,10 @@ class ClientRuntime:
         data_dir: Path,
         clock: Clock,
         stop: asyncio.Event,
+        access_log: bool = False,
     ) -> None:
         self.settings = settings
+        self.access_log = access_log
         self.auth = Authenticator(
             settings.webui_username,
             password_hash(settings, data_dir),
@@ -99,11 +103,21 @@ class ClientRuntime:
         add_query_endpoints(self.api, self.backend)
         add_action_endpoints(self.api, self.backend, fetch_torrent)
 
-    async def start(self) -> None:
-        """Load the stored state and start the engine (torrents come back as they were)."""
+    async def start(self, health: Starlette) -> list[Listener]:
+        """Load the stored state, start the engine (torrents come back as they were) and
+        return the WebUI listener, which serves `health`'s routes (/healthz) beside the API."""
         await self.backend.start()
         self.backend.on_preferences = self._apply_webui_preferences
         self._apply_webui_preferences()
+        return [
+            Listener(
+                name=self.name,
+                host=self.settings.host,
+                port=self.settings.port,
+                app=self.api.app(list(health.routes)),
+                access_log=self.access_log,
+            )
+        ]
 
     def _apply_webui_preferences(self) -> None:
         """The WebUI's own preferences act on the running authenticator and checks."""
@@ -135,17 +149,6 @@ class ClientRuntime:
     async def close(self) -> None:
         """Save resume data and stop the engine (again: nothing)."""
         await self.backend.close()
-
-    def listener(self, health: Starlette, access_log: bool = False) -> Listener:
-        """The WebUI listener; `health`'s routes (/healthz) are served beside the API."""
-        app = self.api.app(list(health.routes))
-        return Listener(
-            name="client",
-            host=self.settings.host,
-            port=self.settings.port,
-            app=app,
-            access_log=access_log,
-        )
 
 
 def _webui_preferences(settings: ClientSettings) -> dict[str, object]:

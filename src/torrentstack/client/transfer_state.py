@@ -12,7 +12,7 @@ from torrentstack.client.host import (
     engine_result,
 )
 from torrentstack.client.status import PeerInfo, SessionTotals
-from torrentstack.webapi.auth import hash_password
+from torrentstack.qbittorrent_api.auth import hash_password
 
 PASSWORD_HASH_KEY = "web_ui_password_hash"  # noqa: S105 - a key name; stored, never shown
 

@@ -8,11 +8,12 @@ import socket
 from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.applications import Starlette
 
 from torrentstack.clock import Clock
 from torrentstack.config import TrackerSettings
-from torrentstack.server import Listener, ListenError, bind_tcp
+from torrentstack.serving.health import with_healthz
+from torrentstack.serving.server import Listener, ListenError, bind_tcp, url_host
 from torrentstack.tracker import native
 from torrentstack.tracker.admin_api import AdminApi
 from torrentstack.tracker.completed import CompletedCounts
@@ -30,7 +31,9 @@ logger = logging.getLogger(__name__)
 
 
 class TrackerRuntime:
-    """Everything `serve` needs to run the tracker service."""
+    """The tracker service: its swarm store, UDP sockets, HTTP and admin listeners, loops."""
+
+    name = "tracker"
 
     def __init__(
         self,
@@ -58,8 +61,9 @@ class TrackerRuntime:
         self.api_tokens = list(api_tokens)
         self.access_log = access_log
         self.udp_sockets: list[socket.socket] = []
+        self._closed = False
 
-    async def start(self, health: ASGIApp) -> list[Listener]:
+    async def start(self, health: Starlette) -> list[Listener]:
         """Load durable state, bind UDP, and return the HTTP and admin listeners."""
         if self.redis_url:  # several processes share one swarm
             self.tracker.store = await open_redis_store(self.redis_url, self.tracker.completed.get)
@@ -72,7 +76,7 @@ class TrackerRuntime:
             port = self.udp_sockets[0].getsockname()[1]  # HTTP shares the UDP port
             for sock in self.udp_sockets:
                 host, bound = sock.getsockname()[:2]
-                logger.info("tracker listening on udp://%s:%d", _url_host(host), bound)
+                logger.info("tracker listening on udp://%s:%d", url_host(host), bound)
         return [
             Listener(
                 name="tracker",
@@ -86,7 +90,7 @@ class TrackerRuntime:
                 name="tracker-api",
                 host=settings.api_host,
                 port=settings.api_port,
-                app=_with_healthz(AdminApi(self.tracker, self.api_tokens).app(), health),
+                app=with_healthz(AdminApi(self.tracker, self.api_tokens).app(), health),
                 access_log=self.access_log,
             ),
         ]
@@ -102,23 +106,16 @@ class TrackerRuntime:
                     )
                 group.create_task(self.tracker.run_background(stop), name="tracker-background")
         finally:
-            for sock in self.udp_sockets:
-                sock.close()
-            await self.tracker.store.close()
+            await self.close()
 
-
-def _with_healthz(app: ASGIApp, health: ASGIApp) -> ASGIApp:
-    """Answer `/healthz` from `health` (every listener does), everything else from `app`."""
-
-    async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
-        target = health if scope["type"] == "http" and scope["path"] == "/healthz" else app
-        await target(scope, receive, send)
-
-    return dispatch
-
-
-def _url_host(host: str) -> str:
-    return f"[{host}]" if ":" in host else host
+    async def close(self) -> None:
+        """Close the UDP sockets and the swarm store (once; also after a failed start)."""
+        if self._closed:
+            return
+        self._closed = True
+        for sock in self.udp_sockets:
+            sock.close()
+        await self.tracker.store.close()
 
 
 _PORT_TRIES = 20

@@ -27,8 +27,8 @@ from starlette.routing import BaseRoute, Route
 
 from torrentstack.qbittorrent.errors import ApiError
 from torrentstack.qbittorrent.persona import Persona
-from torrentstack.webapi.auth import Authenticator, Session
-from torrentstack.webapi.responses import error, gzipped, text
+from torrentstack.qbittorrent_api.auth import Authenticator, Session
+from torrentstack.qbittorrent_api.responses import error, gzipped, text
 
 logger = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from starlette.responses import Response
 from torrentstack.qbittorrent import forms
 from torrentstack.qbittorrent.adding import add_request
 from torrentstack.qbittorrent.errors import BadData, BadParams
-from torrentstack.webapi.backend import Backend, Source
-from torrentstack.webapi.dispatch import Call, WebApi
-from torrentstack.webapi.responses import SECURITY_HEADERS, json_body, text
+from torrentstack.qbittorrent_api.backend import Backend, Source
+from torrentstack.qbittorrent_api.dispatch import Call, WebApi
+from torrentstack.qbittorrent_api.responses import SECURITY_HEADERS, json_body, text
 
 logger = logging.getLogger(__name__)
 

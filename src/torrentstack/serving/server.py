@@ -16,7 +16,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from torrentstack.errors import TorrentstackError
-from torrentstack.http1 import serve_http1
+from torrentstack.serving.http1 import serve_http1
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +129,7 @@ async def serve(
                 logger.info(
                     "%s listening on http://%s:%d",
                     listener.name,
-                    _url_host(listener.host),
+                    url_host(listener.host),
                     listener.bound_port,
                 )
             if ready is not None:
@@ -149,5 +149,6 @@ async def _wait_all(servers: Sequence[_Server], events: Sequence[asyncio.Event])
         await event.wait()
 
 
-def _url_host(host: str) -> str:
+def url_host(host: str) -> str:
+    """`host` as it stands in a URL (IPv6 in brackets)."""
     return f"[{host}]" if ":" in host else host

@@ -5,9 +5,9 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from torrentstack.qbittorrent import forms
-from torrentstack.webapi.backend import Backend
-from torrentstack.webapi.dispatch import Call, WebApi
-from torrentstack.webapi.responses import json_body
+from torrentstack.qbittorrent_api.backend import Backend
+from torrentstack.qbittorrent_api.dispatch import Call, WebApi
+from torrentstack.qbittorrent_api.responses import json_body
 
 _LEVELS = (("normal", 1), ("info", 2), ("warning", 4), ("critical", 8))
 

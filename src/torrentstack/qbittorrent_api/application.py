@@ -11,10 +11,10 @@ from starlette.responses import Response
 
 from torrentstack.qbittorrent import forms
 from torrentstack.qbittorrent.errors import BadParams
-from torrentstack.webapi import interfaces
-from torrentstack.webapi.backend import Backend
-from torrentstack.webapi.dispatch import Call, WebApi
-from torrentstack.webapi.responses import json_body, text
+from torrentstack.qbittorrent_api import network_interfaces as interfaces
+from torrentstack.qbittorrent_api.backend import Backend
+from torrentstack.qbittorrent_api.dispatch import Call, WebApi
+from torrentstack.qbittorrent_api.responses import json_body, text
 
 
 def add_application_endpoints(api: WebApi, backend: Backend) -> None:

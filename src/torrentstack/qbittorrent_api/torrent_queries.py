@@ -11,9 +11,9 @@ from torrentstack.qbittorrent import forms
 from torrentstack.qbittorrent.errors import BadParams
 from torrentstack.qbittorrent.serialize import file_objects, properties
 from torrentstack.qbittorrent.states import compute_state, filter_predicate
-from torrentstack.webapi.backend import Backend
-from torrentstack.webapi.dispatch import Call, WebApi
-from torrentstack.webapi.responses import json_body, text
+from torrentstack.qbittorrent_api.backend import Backend
+from torrentstack.qbittorrent_api.dispatch import Call, WebApi
+from torrentstack.qbittorrent_api.responses import json_body, text
 
 _PSEUDO_TRACKERS = ("** [DHT] **", "** [PeX] **", "** [LSD] **")
 _PSEUDO_PREFS = ("dht", "pex", "lsd")

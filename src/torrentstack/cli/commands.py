@@ -20,8 +20,8 @@ except ImportError:  # pragma: no cover - depends on the installed typer
     from click import exceptions as click_exceptions  # type: ignore[no-redef]
 
 from torrentstack import __version__, log
+from torrentstack.cli.config_reference import render_markdown, render_toml
 from torrentstack.config import Settings, load_settings
-from torrentstack.config_reference import render_markdown, render_toml
 from torrentstack.errors import TorrentstackError
 
 app = typer.Typer(
@@ -110,7 +110,7 @@ def create(
     config: ConfigOption = None,
 ) -> None:
     """Make a .torrent file (hybrid v1+v2 unless --v1 or --v2)."""
-    from torrentstack.torrent_cli import create_torrent_file
+    from torrentstack.cli.torrent_files import create_torrent_file
 
     chosen = [name for name, flag in (("v1", v1), ("v2", v2), ("hybrid", hybrid)) if flag]
     if len(chosen) > 1:
@@ -136,7 +136,7 @@ def inspect(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Print the metadata of a .torrent file or a magnet URI."""
-    from torrentstack.torrent_cli import describe, render
+    from torrentstack.cli.torrent_files import describe, render
 
     details = describe(target)
     if as_json:

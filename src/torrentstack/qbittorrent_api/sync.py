@@ -8,9 +8,9 @@ from starlette.responses import Response
 
 from torrentstack.qbittorrent import forms
 from torrentstack.qbittorrent.sync import SyncSession
-from torrentstack.webapi.backend import Backend
-from torrentstack.webapi.dispatch import Call, WebApi
-from torrentstack.webapi.responses import json_body
+from torrentstack.qbittorrent_api.backend import Backend
+from torrentstack.qbittorrent_api.dispatch import Call, WebApi
+from torrentstack.qbittorrent_api.responses import json_body
 
 _EXEMPT = "(no session)"
 

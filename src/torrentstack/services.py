@@ -1,0 +1,108 @@
+"""The service catalogue: how each service of the stack is built from the settings.
+
+Part of the composition root (beside `app.py`, which runs what this builds): the only place
+that names the services and wires their seams (the tracker's `Registry`, later the site's).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+
+from torrentstack import generated_secrets
+from torrentstack.client.runtime import ClientRuntime
+from torrentstack.clock import Clock
+from torrentstack.config import ListenerSettings, Settings
+from torrentstack.serving.server import Listener
+from torrentstack.serving.service import Service
+from torrentstack.tracker.policy import OpenRegistry
+from torrentstack.tracker.runtime import TrackerRuntime
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Shared:
+    """What the composition root hands every service: settings, database, data, time, stop."""
+
+    settings: Settings
+    database: AsyncEngine
+    data_dir: Path
+    clock: Clock
+    stop: asyncio.Event  # set by a service to stop the whole process (qBittorrent's shutdown)
+
+
+def _tracker(shared: Shared) -> Service:
+    settings = shared.settings
+    tokens = list(settings.tracker.api_tokens)
+    if not tokens:
+        token, created = generated_secrets.load_or_create(shared.data_dir, "tracker-api-token")
+        if created:
+            logger.warning(
+                "tracker admin API: generated access token %s (shown once; kept in %s)",
+                token,
+                shared.data_dir / "secrets",
+            )
+        tokens = [token]
+    return TrackerRuntime(
+        settings.tracker,
+        engine=shared.database,
+        registry=OpenRegistry(),
+        clock=shared.clock,
+        api_tokens=tokens,
+        redis_url=settings.redis.url,
+        access_log=settings.log.access_log,
+    )
+
+
+def _client(shared: Shared) -> Service:
+    return ClientRuntime(
+        shared.settings.client,
+        database=shared.database,
+        data_dir=shared.data_dir,
+        clock=shared.clock,
+        stop=shared.stop,
+        access_log=shared.settings.log.access_log,
+    )
+
+
+class HealthOnly:
+    """A service still to be written: its listener answers `/healthz` (and 404 otherwise)."""
+
+    def __init__(self, name: str, section: ListenerSettings, access_log: bool) -> None:
+        self.name, self.section, self.access_log = name, section, access_log
+
+    async def start(self, health: Starlette) -> list[Listener]:
+        section = self.section
+        return [Listener(self.name, section.host, section.port, health, self.access_log)]
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await stop.wait()
+
+    async def close(self) -> None:
+        pass
+
+
+def _health_only(name: str) -> Callable[[Shared], Service]:
+    def build(shared: Shared) -> Service:
+        section = getattr(shared.settings, name)
+        assert isinstance(section, ListenerSettings)  # noqa: S101 - every service has a listener
+        return HealthOnly(name, section, shared.settings.log.access_log)
+
+    return build
+
+
+# In `config.SERVICES` order: the order listeners start and are listed in.
+CATALOGUE: dict[str, Callable[[Shared], Service]] = {
+    "tracker": _tracker,
+    "site": _health_only("site"),
+    "client": _client,
+    "crossseed": _health_only("crossseed"),
+    "debrid": _health_only("debrid"),
+}
