@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.tracker.native_swarm import compiled_core
+from tests.tracker.native_swarm import compiled_core, configuration
 from tests.tracker.wire import make_peer
 from torrentstack.bittorrent.announce import AnnounceEvent
 from torrentstack.tracker.swarm import AnnounceOutcome, Peer, Swarm
@@ -146,3 +146,40 @@ def test_many_peers_grow_and_shrink_the_index():
     assert compiled.expire(NOW + 1) == 0  # the odd ones announced at NOW + 1
     assert compiled.expire(NOW + 2) == 2500
     assert len(compiled) == 0 and list(compiled.peers()) == []
+
+
+def test_configure_again_with_the_same_constants_keeps_working():
+    core = compiled_core()
+    core.configure(**configuration())
+    swarm = core.Swarm()
+    swarm.announce(make_peer(1, at=NOW), 10, both_families=True)
+    stopped = make_peer(1, at=NOW, event=AnnounceEvent.STOPPED)
+    assert swarm.announce(stopped, 10, both_families=True).known
+    assert len(swarm) == 0  # STOPPED still means stopped
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"bucket_seconds": 61}, "cannot change"),
+        ({"max_scrape_hashes": 75}, "cannot change"),
+        ({"event_stopped": AnnounceEvent.STARTED}, "cannot change"),
+        ({"events": tuple(AnnounceEvent)[:3]}, "event_stopped"),  # STOPPED is not among them
+        ({"peer_id_length": 21}, "peer_id_length"),  # more than the key storage holds
+        ({"announce_size": 97}, "announce_size"),  # shorter than the fields the C code reads
+        ({"bucket_seconds": 0}, "bucket_seconds"),
+        ({"events": tuple(reversed(AnnounceEvent))}, "numbered"),
+    ],
+)
+def test_configure_refuses_changed_or_unusable_constants(change, message):
+    core = compiled_core()
+    with pytest.raises(ValueError, match=message):
+        core.configure(**configuration(**change))
+    # nothing was taken over: a 20-byte peer id still works, the events keep their numbers
+    swarm = core.Swarm()
+    outcome = swarm.announce(make_peer(1, at=NOW), 10, both_families=True)
+    assert outcome.counts.incomplete == 1
+    done = swarm.announce(
+        make_peer(1, at=NOW, event=AnnounceEvent.COMPLETED), 10, both_families=True
+    )
+    assert done.completed_now
