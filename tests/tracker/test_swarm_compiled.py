@@ -7,13 +7,16 @@ same way), so these sequences compare whole outcomes.
 
 from __future__ import annotations
 
+import struct
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.tracker.native_swarm import compiled_core, configuration
-from tests.tracker.wire import make_peer
-from torrentstack.bittorrent.announce import AnnounceEvent
+from tests.tracker.wire import HASH_A, HASH_B, make_peer, peer_id
+from torrentstack.bittorrent.announce import AnnounceEvent, pack_endpoint
+from torrentstack.tracker.connection_id import BUCKET_SECONDS
 from torrentstack.tracker.swarm import AnnounceOutcome, Peer, Swarm
 
 NOW = 1_000_000.0
@@ -183,3 +186,64 @@ def test_configure_refuses_changed_or_unusable_constants(change, message):
         make_peer(1, at=NOW, event=AnnounceEvent.COMPLETED), 10, both_families=True
     )
     assert done.completed_now
+
+
+# ---- the UDP fast path calling back into Python: borrowed state must not be used afterwards --
+# (a use after free here shows in scripts/sanitized-tracker-tests, which runs under ASan)
+
+CLIENT = pack_endpoint("10.0.0.1", 50000)
+ID = 0x1122334455667788
+
+
+def fast_path(core, swarms, aliases, *, lookup=None, on_completed=None):
+    return core.UdpFastPath(
+        swarms,
+        aliases,
+        {CLIENT[:4]: (ID, int(NOW) // BUCKET_SECONDS)},  # an id Python has checked
+        lookup or (lambda info_hash: 0),
+        lambda info_hash: 0,
+        on_completed or (lambda info_hash: None),
+        interval=120,
+        numwant_default=50,
+        numwant_max=50,
+        max_scrape=74,
+    )
+
+
+def udp_announce(info_hash: bytes, *, event: int, left: int) -> bytes:
+    fields = (ID, 1, 9, info_hash, peer_id(1), 0, left, 0, event, 0, bytes(4), -1, 6881)
+    return struct.pack(">QII20s20sqqqII4siH", *fields)
+
+
+def test_a_completed_callback_that_drops_the_swarm_does_not_change_the_reply():
+    core = compiled_core()
+    swarms: dict[bytes, object] = {}
+    done: list[bytes] = []
+
+    def on_completed(info_hash: bytes) -> None:
+        done.append(info_hash)
+        swarms.clear()  # the swarm the reply was built from is freed here
+
+    fast = fast_path(core, swarms, {}, on_completed=on_completed)
+    assert fast.answer(udp_announce(HASH_A, event=2, left=5), CLIENT, NOW, None) is not None
+    reply = fast.answer(udp_announce(HASH_A, event=1, left=0), CLIENT, NOW, None)
+    assert done == [HASH_A]
+    # action, txid, interval, leechers, seeders: the swarm as this announce left it
+    assert reply == struct.pack(">IIIII", 1, 9, 120, 0, 1)
+
+
+def test_a_lookup_that_drops_the_alias_still_creates_the_primary_swarm():
+    core = compiled_core()
+    primary = bytes(HASH_B)  # held only by the aliases dict below
+    aliases = {HASH_A: bytes(bytearray(primary))}
+    swarms: dict[bytes, object] = {}
+
+    def lookup(info_hash: bytes) -> int:
+        aliases.clear()  # frees the canonical hash the fast path is holding
+        return 4
+
+    fast = fast_path(core, swarms, aliases, lookup=lookup)
+    reply = fast.answer(udp_announce(HASH_A, event=2, left=5), CLIENT, NOW, None)
+    assert reply == struct.pack(">IIIII", 1, 9, 120, 1, 0)
+    assert list(swarms) == [primary]
+    assert swarms[primary].downloaded == 4
