@@ -54,6 +54,7 @@ _ACTION_TXID = struct.Struct(">II")
 # The encoders pack Action values as plain ints: an IntEnum member costs struct a conversion.
 
 _EVENTS = tuple(AnnounceEvent)  # BEP 15 numbers events exactly as AnnounceEvent does
+_EVENT_COUNT = len(_EVENTS)
 _NO_KEY = bytes(4)
 
 # BEP 41 option types; every other type is followed by a length byte.
@@ -144,8 +145,8 @@ def _announce(data: bytes, connection_id: int, transaction_id: int) -> UdpAnnoun
     (info_hash, peer_id, downloaded, left, uploaded, event, ip, key, num_want, port) = (
         _ANNOUNCE.unpack_from(data, 16)
     )
-    if event > 3 or downloaded < 0 or left < 0 or uploaded < 0:
-        what = f"event {event}" if event > 3 else "negative byte count"
+    if event >= _EVENT_COUNT or downloaded < 0 or left < 0 or uploaded < 0:
+        what = f"event {event}" if event >= _EVENT_COUNT else "negative byte count"
         raise UdpPacketError(
             f"bad {what}", transaction_id=transaction_id, connection_id=connection_id
         )
