@@ -12,8 +12,11 @@ from types import ModuleType
 
 import pytest
 
+from torrentstack.bittorrent.announce import PEER_ID_LENGTH, AnnounceEvent
+from torrentstack.bittorrent.tracker_udp import ANNOUNCE_SIZE, MAX_SCRAPE_HASHES, Action
 from torrentstack.tracker import native
-from torrentstack.tracker.swarm import AnySwarm, Swarm
+from torrentstack.tracker.connection_id import BUCKET_SECONDS, BUCKETS_ACCEPTED
+from torrentstack.tracker.swarm import AnnounceOutcome, AnySwarm, Peer, Swarm, SwarmCounts
 
 MakeSwarm = Callable[..., AnySwarm]
 KINDS = ("python", "compiled")
@@ -33,3 +36,23 @@ def swarm_class(kind: str) -> MakeSwarm:
         return Swarm
     compiled: MakeSwarm = compiled_core().Swarm
     return compiled
+
+
+def configuration(**changes: object) -> dict[str, object]:
+    """What native.py passes to `_swarmcore.configure`, from the same Python definitions."""
+    return {
+        "peer": Peer,
+        "counts": SwarmCounts,
+        "outcome": AnnounceOutcome,
+        "events": tuple(AnnounceEvent),
+        "event_completed": AnnounceEvent.COMPLETED,
+        "event_stopped": AnnounceEvent.STOPPED,
+        "peer_id_length": PEER_ID_LENGTH,
+        "announce_size": ANNOUNCE_SIZE,
+        "action_announce": Action.ANNOUNCE,
+        "action_scrape": Action.SCRAPE,
+        "max_scrape_hashes": MAX_SCRAPE_HASHES,
+        "bucket_seconds": BUCKET_SECONDS,
+        "buckets_accepted": BUCKETS_ACCEPTED,
+        **changes,
+    }

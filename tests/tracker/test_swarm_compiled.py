@@ -7,13 +7,16 @@ same way), so these sequences compare whole outcomes.
 
 from __future__ import annotations
 
+import struct
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.tracker.native_swarm import compiled_core
-from tests.tracker.wire import make_peer
-from torrentstack.bittorrent.announce import AnnounceEvent
+from tests.tracker.native_swarm import compiled_core, configuration
+from tests.tracker.wire import HASH_A, HASH_B, make_peer, peer_id
+from torrentstack.bittorrent.announce import AnnounceEvent, pack_endpoint
+from torrentstack.tracker.connection_id import BUCKET_SECONDS
 from torrentstack.tracker.swarm import AnnounceOutcome, Peer, Swarm
 
 NOW = 1_000_000.0
@@ -146,3 +149,101 @@ def test_many_peers_grow_and_shrink_the_index():
     assert compiled.expire(NOW + 1) == 0  # the odd ones announced at NOW + 1
     assert compiled.expire(NOW + 2) == 2500
     assert len(compiled) == 0 and list(compiled.peers()) == []
+
+
+def test_configure_again_with_the_same_constants_keeps_working():
+    core = compiled_core()
+    core.configure(**configuration())
+    swarm = core.Swarm()
+    swarm.announce(make_peer(1, at=NOW), 10, both_families=True)
+    stopped = make_peer(1, at=NOW, event=AnnounceEvent.STOPPED)
+    assert swarm.announce(stopped, 10, both_families=True).known
+    assert len(swarm) == 0  # STOPPED still means stopped
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"bucket_seconds": 61}, "cannot change"),
+        ({"max_scrape_hashes": 75}, "cannot change"),
+        ({"event_stopped": AnnounceEvent.STARTED}, "cannot change"),
+        ({"events": tuple(AnnounceEvent)[:3]}, "event_stopped"),  # STOPPED is not among them
+        ({"peer_id_length": 21}, "peer_id_length"),  # more than the key storage holds
+        ({"announce_size": 97}, "announce_size"),  # shorter than the fields the C code reads
+        ({"bucket_seconds": 0}, "bucket_seconds"),
+        ({"events": tuple(reversed(AnnounceEvent))}, "numbered"),
+    ],
+)
+def test_configure_refuses_changed_or_unusable_constants(change, message):
+    core = compiled_core()
+    with pytest.raises(ValueError, match=message):
+        core.configure(**configuration(**change))
+    # nothing was taken over: a 20-byte peer id still works, the events keep their numbers
+    swarm = core.Swarm()
+    outcome = swarm.announce(make_peer(1, at=NOW), 10, both_families=True)
+    assert outcome.counts.incomplete == 1
+    done = swarm.announce(
+        make_peer(1, at=NOW, event=AnnounceEvent.COMPLETED), 10, both_families=True
+    )
+    assert done.completed_now
+
+
+# ---- the UDP fast path calling back into Python: borrowed state must not be used afterwards --
+# (a use after free here shows in scripts/sanitized-tracker-tests, which runs under ASan)
+
+CLIENT = pack_endpoint("10.0.0.1", 50000)
+ID = 0x1122334455667788
+
+
+def fast_path(core, swarms, aliases, *, lookup=None, on_completed=None):
+    return core.UdpFastPath(
+        swarms,
+        aliases,
+        {CLIENT[:4]: (ID, int(NOW) // BUCKET_SECONDS)},  # an id Python has checked
+        lookup or (lambda info_hash: 0),
+        lambda info_hash: 0,
+        on_completed or (lambda info_hash: None),
+        interval=120,
+        numwant_default=50,
+        numwant_max=50,
+        max_scrape=74,
+    )
+
+
+def udp_announce(info_hash: bytes, *, event: int, left: int) -> bytes:
+    fields = (ID, 1, 9, info_hash, peer_id(1), 0, left, 0, event, 0, bytes(4), -1, 6881)
+    return struct.pack(">QII20s20sqqqII4siH", *fields)
+
+
+def test_a_completed_callback_that_drops_the_swarm_does_not_change_the_reply():
+    core = compiled_core()
+    swarms: dict[bytes, object] = {}
+    done: list[bytes] = []
+
+    def on_completed(info_hash: bytes) -> None:
+        done.append(info_hash)
+        swarms.clear()  # the swarm the reply was built from is freed here
+
+    fast = fast_path(core, swarms, {}, on_completed=on_completed)
+    assert fast.answer(udp_announce(HASH_A, event=2, left=5), CLIENT, NOW, None) is not None
+    reply = fast.answer(udp_announce(HASH_A, event=1, left=0), CLIENT, NOW, None)
+    assert done == [HASH_A]
+    # action, txid, interval, leechers, seeders: the swarm as this announce left it
+    assert reply == struct.pack(">IIIII", 1, 9, 120, 0, 1)
+
+
+def test_a_lookup_that_drops_the_alias_still_creates_the_primary_swarm():
+    core = compiled_core()
+    primary = bytes(HASH_B)  # held only by the aliases dict below
+    aliases = {HASH_A: bytes(bytearray(primary))}
+    swarms: dict[bytes, object] = {}
+
+    def lookup(info_hash: bytes) -> int:
+        aliases.clear()  # frees the canonical hash the fast path is holding
+        return 4
+
+    fast = fast_path(core, swarms, aliases, lookup=lookup)
+    reply = fast.answer(udp_announce(HASH_A, event=2, left=5), CLIENT, NOW, None)
+    assert reply == struct.pack(">IIIII", 1, 9, 120, 1, 0)
+    assert list(swarms) == [primary]
+    assert swarms[primary].downloaded == 4

@@ -21,7 +21,7 @@ from tests.tracker.native_swarm import compiled_core
 from tests.tracker.test_udp import announce_packet, connect_packet, url_data
 from tests.tracker.wire import HASH_A, HASH_B
 from torrentstack.bittorrent.announce import pack_endpoint
-from torrentstack.tracker.connection_id import ConnectionIds
+from torrentstack.tracker.connection_id import BUCKET_SECONDS, BUCKETS_ACCEPTED, ConnectionIds
 from torrentstack.tracker.memory_store import MemorySwarmStore
 from torrentstack.tracker.service import Tracker
 from torrentstack.tracker.swarm import Swarm
@@ -172,3 +172,103 @@ async def test_compiled_setting_on_means_compiled_swarms(make_runtime):
     tracker = (await make_runtime()).tracker
     assert isinstance(tracker.store, MemorySwarmStore)
     assert isinstance(tracker.store.table.make_swarm(0), core.Swarm)
+
+
+# ---- connection ids across time buckets, with the clock stepped by hand ---------------------
+
+ISSUED = 1_800_000_000.0 + 17  # 17 s into a bucket (1_800_000_000 is a multiple of 60)
+
+
+def bucket_steps(issued: float) -> list[float]:
+    """Times around every bucket boundary from the one before `issued` to past the last accepted."""
+    first = int(issued) // BUCKET_SECONDS * BUCKET_SECONDS
+    times = []
+    for k in range(-1, BUCKETS_ACCEPTED + 2):
+        edge = first + k * BUCKET_SECONDS
+        times += [edge - 0.001, edge, edge + 0.5, edge + BUCKET_SECONDS / 2]
+    return times
+
+
+def accepted_by_the_rule(issued: float, now: float) -> bool:
+    """connection_id.py's promise: the issuing bucket and the BUCKETS_ACCEPTED - 1 after it."""
+    age = int(now) // BUCKET_SECONDS - int(issued) // BUCKET_SECONDS
+    return 0 <= age < BUCKETS_ACCEPTED
+
+
+def test_the_rule_keeps_an_id_at_least_the_two_minutes_bep_15_asks_for():
+    accepted = [t for t in bucket_steps(ISSUED) if accepted_by_the_rule(ISSUED, t)]
+    assert max(accepted) - ISSUED >= 120
+    assert not accepted_by_the_rule(ISSUED, ISSUED + 181)  # and at most 3 minutes
+
+
+async def test_fast_path_and_python_accept_an_id_for_exactly_the_same_buckets(make_runtime, clock):
+    core = compiled_core()
+    fast_tracker: Tracker = (await make_runtime()).tracker
+    ref_tracker: Tracker = (await make_runtime()).tracker
+    ref_tracker.store = MemorySwarmStore(ref_tracker.completed.get, make_swarm=Swarm)
+    warm = UdpTracker(fast_tracker, ConnectionIds(SECRET))
+    reference = UdpTracker(ref_tracker, ConnectionIds(SECRET))
+    settings = fast_tracker.settings
+    cold_ids = ConnectionIds(SECRET)  # a cache Python never fills: C must defer every time
+
+    def fast_path_over(ids: ConnectionIds):
+        return core.UdpFastPath(
+            fast_tracker.store.table.swarms,
+            fast_tracker.store.table.aliases,
+            ids.checked,
+            fast_tracker.store.completed_lookup,
+            fast_tracker.completed.get,
+            fast_tracker.completed.increment,
+            interval=settings.announce_interval,
+            numwant_default=settings.numwant_default,
+            numwant_max=settings.numwant_max,
+            max_scrape=settings.max_scrape_torrents,
+        )
+
+    warm_fast, cold_fast = fast_path_over(warm.connection_ids), fast_path_over(cold_ids)
+    address = pack_endpoint("10.9.8.7", 6881)
+    clock.now = ISSUED
+    cid = struct.unpack(">IIQ", await reference.handle(connect_packet(1), address))[2]
+    assert warm.connection_ids.issue(address, ISSUED) == cid
+    # Python checks the id at its first use and caches it; from then on C answers it
+    assert warm.connection_ids.valid(cid, address, ISSUED)
+
+    seen = set()
+    for step, now in enumerate(bucket_steps(ISSUED)):
+        clock.now = now
+        expected = accepted_by_the_rule(ISSUED, now)
+        seen.add(expected)
+        assert ConnectionIds(SECRET).valid(cid, address, now) is expected, now  # uncached
+        for packet in (
+            announce_packet(cid, n=3, txid=step),
+            struct.pack(">QII20s", cid, 2, step, HASH_A),
+        ):
+            assert cold_fast.answer(packet, address, now, None) is None, now
+            from_c = warm_fast.answer(packet, address, now, None)
+            assert (from_c is not None) is expected, now
+            # the whole front end: C, else Python; against a tracker with no C at all
+            reply = from_c if from_c is not None else await warm.handle(packet, address)
+            assert reply == await reference.handle(packet, address), now
+            assert (reply is not None) is expected, now
+    assert seen == {True, False}
+    assert cold_ids.checked == {}  # C only reads the cache
+
+
+async def test_served_socket_honours_the_stepped_clock(pair: Pair, clock):
+    clock.now = ISSUED
+    reply = (await pair.exchange(connect_packet(1), BARRIER))[0]
+    cid = struct.unpack(">IIQ", reply)[2]
+    barrier = BARRIER + 1
+    for step, now in enumerate(bucket_steps(ISSUED)):
+        clock.now = now
+        for packet in (
+            announce_packet(cid, HASH_A, n=4, txid=step),
+            struct.pack(">QII20s", cid, 2, step, HASH_A),
+        ):
+            expected = await pair.reference.handle(packet, pair.address)
+            assert (expected is not None) is accepted_by_the_rule(ISSUED, now), now
+            barrier += 1
+            got = await pair.exchange(packet, barrier)
+            assert got == ([] if expected is None else [expected]), now
+    announced = pair.fast.tracker.counters.counts["udp4_announces_handled"]
+    assert announced == pair.reference.tracker.counters.counts["udp4_announces_handled"] > 1

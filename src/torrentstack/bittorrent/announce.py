@@ -14,7 +14,16 @@ from socket import AF_INET, AF_INET6, inet_ntop, inet_pton
 
 from torrentstack.errors import FormatError
 
-__all__ = ["Announce", "AnnounceEvent", "EndpointError", "pack_endpoint", "unpack_endpoint"]
+__all__ = [
+    "PEER_ID_LENGTH",
+    "Announce",
+    "AnnounceEvent",
+    "EndpointError",
+    "pack_endpoint",
+    "unpack_endpoint",
+]
+
+PEER_ID_LENGTH = 20  # BEP 3: a peer id is exactly 20 bytes
 
 # ::ffff:a.b.c.d, what a dual-stack socket reports for an IPv4 peer.
 _V4_MAPPED = bytes(10) + b"\xff\xff"
@@ -34,7 +43,7 @@ class Announce:
     """One announce as both wires carry it, already validated by the parser that built it."""
 
     info_hash: bytes  # exactly 20 bytes: a v1 hash, or a v2 hash truncated to 20 (BEP 52)
-    peer_id: bytes  # exactly 20 bytes
+    peer_id: bytes  # exactly PEER_ID_LENGTH (20) bytes
     port: int  # 0..65535
     uploaded: int  # >= 0
     downloaded: int  # >= 0

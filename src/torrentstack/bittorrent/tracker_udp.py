@@ -14,6 +14,7 @@ from torrentstack.bittorrent.announce import Announce, AnnounceEvent
 from torrentstack.errors import FormatError
 
 __all__ = [
+    "ANNOUNCE_SIZE",
     "MAX_SCRAPE_HASHES",
     "PROTOCOL_ID",
     "Action",
@@ -45,7 +46,7 @@ class Action(enum.IntEnum):
 # byte counts are signed int64 (BEP 15) so a negative one can be refused, num_want is int32.
 _HEADER = struct.Struct(">QII")  # connection id (or magic), action, transaction id
 _ANNOUNCE = struct.Struct(">20s20sqqqII4siH")  # after the header; 98 bytes with it
-_ANNOUNCE_SIZE = _HEADER.size + _ANNOUNCE.size
+ANNOUNCE_SIZE = _HEADER.size + _ANNOUNCE.size  # a plain announce, no BEP 41 options
 _CONNECT_REPLY = struct.Struct(">IIQ")
 _ANNOUNCE_REPLY = struct.Struct(">IIIII")
 _SCRAPE_ENTRY = struct.Struct(">III")
@@ -53,6 +54,7 @@ _ACTION_TXID = struct.Struct(">II")
 # The encoders pack Action values as plain ints: an IntEnum member costs struct a conversion.
 
 _EVENTS = tuple(AnnounceEvent)  # BEP 15 numbers events exactly as AnnounceEvent does
+_EVENT_COUNT = len(_EVENTS)
 _NO_KEY = bytes(4)
 
 # BEP 41 option types; every other type is followed by a length byte.
@@ -134,17 +136,17 @@ def parse_request(data: bytes) -> ConnectRequest | UdpAnnounce | UdpScrape:
 
 
 def _announce(data: bytes, connection_id: int, transaction_id: int) -> UdpAnnounce:
-    if len(data) < _ANNOUNCE_SIZE:
+    if len(data) < ANNOUNCE_SIZE:
         raise UdpPacketError(
-            f"announce of {len(data)} bytes is shorter than {_ANNOUNCE_SIZE}",
+            f"announce of {len(data)} bytes is shorter than {ANNOUNCE_SIZE}",
             transaction_id=transaction_id,
             connection_id=connection_id,
         )
     (info_hash, peer_id, downloaded, left, uploaded, event, ip, key, num_want, port) = (
         _ANNOUNCE.unpack_from(data, 16)
     )
-    if event > 3 or downloaded < 0 or left < 0 or uploaded < 0:
-        what = f"event {event}" if event > 3 else "negative byte count"
+    if event >= _EVENT_COUNT or downloaded < 0 or left < 0 or uploaded < 0:
+        what = f"event {event}" if event >= _EVENT_COUNT else "negative byte count"
         raise UdpPacketError(
             f"bad {what}", transaction_id=transaction_id, connection_id=connection_id
         )
@@ -161,8 +163,8 @@ def _announce(data: bytes, connection_id: int, transaction_id: int) -> UdpAnnoun
     )
     url_data = (
         b""
-        if len(data) == _ANNOUNCE_SIZE
-        else _url_data(data, _ANNOUNCE_SIZE, connection_id, transaction_id)
+        if len(data) == ANNOUNCE_SIZE
+        else _url_data(data, ANNOUNCE_SIZE, connection_id, transaction_id)
     )
     return UdpAnnounce(connection_id, transaction_id, announce, ip, url_data)
 

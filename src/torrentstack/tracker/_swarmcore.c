@@ -8,9 +8,13 @@
  *
  * `UdpFastPath.serve` reads up to 1024 datagrams with recvmmsg, answers the announces and scrapes
  * it can answer exactly as the Python front end would (public or listed mode, a connection id
- * already checked by Python's ConnectionIds, a plain 98-byte announce) and hands every other
- * datagram back to Python untouched. It reads the same dicts Python uses (swarms, aliases,
- * checked connection ids, the whitelist), so both paths share one state.
+ * already checked by Python's ConnectionIds, a plain announce without BEP 41 options) and hands
+ * every other datagram back to Python untouched. It reads the same dicts Python uses (swarms,
+ * aliases, checked connection ids, the whitelist), so both paths share one state.
+ *
+ * Protocol constants (event numbers, the peer id length, BEP 15 sizes and actions, connection id
+ * buckets) are not written here: native.py passes them to configure() from the Python modules
+ * that define them. The time is always passed in (`now`); nothing here reads a clock.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -25,12 +29,26 @@
 #define HAVE_MMSG 1
 #endif
 
-#define PEER_ID_LEN 20
-#define KEY_MAX 36 /* peer_id + IPv6 address */
+#define PEER_ID_MAX 20 /* key storage; the peer id length itself comes from configure() */
+#define KEY_MAX (PEER_ID_MAX + 16) /* peer_id + IPv6 address */
 #define POS_BITS 30
 #define POS_MASK ((1u << POS_BITS) - 1)
-#define EVENT_COMPLETED 1
-#define EVENT_STOPPED 3
+
+/* ---- protocol constants: set once by configure() from the Python modules that define them
+ * (bittorrent.announce, bittorrent.tracker_udp, tracker.connection_id), so no copy here can
+ * drift from Python's. Only layout and buffer facts of this file are #defines. -------------- */
+
+static int constants_set;
+static uint8_t peer_id_len;          /* announce.PEER_ID_LENGTH */
+static uint8_t event_count;          /* len(AnnounceEvent): events are 0 .. event_count - 1 */
+static uint8_t event_completed;      /* AnnounceEvent.COMPLETED */
+static uint8_t event_stopped;        /* AnnounceEvent.STOPPED */
+static uint32_t action_announce;     /* tracker_udp.Action.ANNOUNCE */
+static uint32_t action_scrape;       /* tracker_udp.Action.SCRAPE */
+static size_t announce_size;         /* tracker_udp.ANNOUNCE_SIZE: a plain announce, no options */
+static long max_scrape_hashes;       /* tracker_udp.MAX_SCRAPE_HASHES */
+static long long bucket_seconds;     /* connection_id.BUCKET_SECONDS */
+static long long buckets_accepted;   /* connection_id.BUCKETS_ACCEPTED */
 
 /* ---- hashing: SipHash-1-3 under a random per-process key (peer ids are chosen by clients) --- */
 
@@ -126,7 +144,7 @@ typedef struct {
 
 static PyTypeObject SwarmType;
 
-static inline int entry_family(const Entry *e) { return e->keylen != PEER_ID_LEN + 4; }
+static inline int entry_family(const Entry *e) { return e->keylen != peer_id_len + 4; }
 static inline int entry_list(const Entry *e) { return (e->left == 0) * 2 + entry_family(e); }
 static inline uint32_t slot_value(int list, uint32_t pos) { return (((uint32_t)list << POS_BITS) | pos) + 1; }
 
@@ -304,13 +322,13 @@ apply_announce(SwarmObject *sw, Entry *e, uint32_t numwant, int both_families, A
         r->up = e->uploaded > old->uploaded ? e->uploaded - old->uploaded : 0;
         r->down = e->downloaded > old->downloaded ? e->downloaded - old->downloaded : 0;
     }
-    r->completed_now = e->event == EVENT_COMPLETED && old && !old->completed_counted;
+    r->completed_now = e->event == event_completed && old && !old->completed_counted;
     if (r->completed_now)
         sw->downloaded++;
     e->completed_counted = r->completed_now || (old && old->completed_counted);
     if (old)
         remove_at_slot(sw, slot);
-    if (e->event == EVENT_STOPPED) {
+    if (e->event == event_stopped) {
         Py_CLEAR(e->obj);
         return 0;
     }
@@ -383,11 +401,11 @@ entry_peer(Entry *e)
         return e->obj;
     }
     uint8_t endpoint[18];
-    size_t iplen = e->keylen - PEER_ID_LEN;
-    memcpy(endpoint, e->key + PEER_ID_LEN, iplen);
+    size_t iplen = e->keylen - peer_id_len;
+    memcpy(endpoint, e->key + peer_id_len, iplen);
     memcpy(endpoint + iplen, e->port, 2);
     PyObject *args[7];
-    args[0] = PyBytes_FromStringAndSize((const char *)e->key, PEER_ID_LEN);
+    args[0] = PyBytes_FromStringAndSize((const char *)e->key, peer_id_len);
     args[1] = PyBytes_FromStringAndSize((const char *)endpoint, (Py_ssize_t)iplen + 2);
     args[2] = PyLong_FromLongLong(e->uploaded);
     args[3] = PyLong_FromLongLong(e->downloaded);
@@ -433,14 +451,14 @@ entry_from_peer(PyObject *peer, Entry *e)
     PyObject *peer_id = PyObject_GetAttr(peer, str_peer_id);
     PyObject *endpoint = PyObject_GetAttr(peer, str_endpoint);
     int ok = peer_id && endpoint && PyBytes_Check(peer_id) && PyBytes_Check(endpoint) &&
-             PyBytes_GET_SIZE(peer_id) == PEER_ID_LEN &&
+             PyBytes_GET_SIZE(peer_id) == peer_id_len &&
              (PyBytes_GET_SIZE(endpoint) == 6 || PyBytes_GET_SIZE(endpoint) == 18);
     if (ok) {
         Py_ssize_t iplen = PyBytes_GET_SIZE(endpoint) - 2;
-        memcpy(e->key, PyBytes_AS_STRING(peer_id), PEER_ID_LEN);
-        memcpy(e->key + PEER_ID_LEN, PyBytes_AS_STRING(endpoint), iplen);
+        memcpy(e->key, PyBytes_AS_STRING(peer_id), peer_id_len);
+        memcpy(e->key + peer_id_len, PyBytes_AS_STRING(endpoint), iplen);
         memcpy(e->port, PyBytes_AS_STRING(endpoint) + iplen, 2);
-        e->keylen = (uint8_t)(PEER_ID_LEN + iplen);
+        e->keylen = (uint8_t)(peer_id_len + iplen);
         e->hash = key_hash(e->key, e->keylen);
     }
     Py_XDECREF(peer_id);
@@ -456,7 +474,7 @@ entry_from_peer(PyObject *peer, Entry *e)
         get_int64(peer, str_downloaded, &e->downloaded) < 0 ||
         get_int64(peer, str_left, &e->left) < 0 || get_int64(peer, str_event, &event) < 0)
         return -1;
-    if (event < 0 || event > 3) {
+    if (event < 0 || event >= event_count) {
         PyErr_SetString(PyExc_ValueError, "announce event out of range");
         return -1;
     }
@@ -673,16 +691,17 @@ static PyTypeObject SwarmType = {
 #define BATCH 64
 #define BATCHES_PER_SERVE 16
 #define IN_SIZE 2048
-#define ANNOUNCE_SIZE 98
-#define MAX_SCRAPE_HASHES 74
-#define BUCKET_SECONDS 60
-#define BUCKETS_ACCEPTED 3
+#define MAX_NUMWANT 4096 /* most numwant_max; udp.py leaves bigger settings to Python */
+#define MAX_SCRAPE_LIMIT 4096 /* bound on configure()'s max_scrape_hashes (buffer sizing) */
+/* The fixed BEP 15 announce fields this file reads (tracker_udp's _HEADER + _ANNOUNCE) end at
+ * byte 98 (the port at 96); configure() refuses a plain announce size shorter than that. */
+#define ANNOUNCE_FIELDS_END 98
 
 typedef struct {
     PyObject_HEAD
     PyObject *swarms, *aliases, *checked, *lookup, *recorded, *on_completed;
     uint32_t interval;
-    long numwant_default, numwant_max, max_scrape;
+    long numwant_default, numwant_max, max_scrape; /* max_scrape: min(setting, BEP 15 cap) */
     size_t out_size;
     uint8_t *in_buf, *out_buf;
     Entry **chosen;
@@ -726,10 +745,15 @@ FastPath_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
                                      &recorded, &on_completed, &interval, &numwant_default,
                                      &numwant_max, &max_scrape))
         return NULL;
-    if (numwant_max < 0 || numwant_max > 4096 || numwant_default < 0 || max_scrape < 0) {
-        PyErr_SetString(PyExc_ValueError, "numwant_max must be 0..4096; counts non-negative");
+    if (require_configured() < 0)
+        return NULL;
+    if (numwant_max < 0 || numwant_max > MAX_NUMWANT || numwant_default < 0 || max_scrape < 0) {
+        PyErr_Format(PyExc_ValueError, "numwant_max must be 0..%d; counts non-negative",
+                     MAX_NUMWANT);
         return NULL;
     }
+    if (max_scrape > max_scrape_hashes)
+        max_scrape = max_scrape_hashes; /* BEP 15: hashes beyond that are ignored */
     FastPathObject *self = (FastPathObject *)type->tp_alloc(type, 0);
     if (!self)
         return NULL;
@@ -751,8 +775,8 @@ FastPath_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->max_scrape = max_scrape;
     long most = numwant_max > numwant_default ? numwant_max : numwant_default;
     self->out_size = 20 + 18 * (size_t)most;
-    if (self->out_size < 8 + 12 * MAX_SCRAPE_HASHES)
-        self->out_size = 8 + 12 * MAX_SCRAPE_HASHES;
+    if (self->out_size < 8 + 12 * (size_t)max_scrape)
+        self->out_size = 8 + 12 * (size_t)max_scrape;
     self->in_buf = PyMem_Malloc((size_t)BATCH * IN_SIZE);
     self->out_buf = PyMem_Malloc((size_t)BATCH * self->out_size);
     self->chosen = PyMem_Malloc(sizeof(Entry *) * (size_t)(most + 1));
@@ -786,8 +810,13 @@ id_checked(FastPathObject *self, PyObject *ip, uint64_t connection_id, double no
         PyErr_Clear();
         return 0;
     }
-    long long bucket = (long long)now / BUCKET_SECONDS;
-    return id == connection_id && bucket - BUCKETS_ACCEPTED < issued && issued <= bucket;
+    /* connection_id.py: bucket = int(now) // BUCKET_SECONDS (truncate, then floor-divide) */
+    if (!(now > -9.0e18 && now < 9.0e18))
+        return 0; /* not a time a long long holds (or NaN): Python's turn */
+    long long t = (long long)now, bucket = t / bucket_seconds;
+    if (t % bucket_seconds != 0 && t < 0)
+        bucket--;
+    return id == connection_id && bucket - buckets_accepted < issued && issued <= bucket;
 }
 
 /* The swarm of `info_hash` (through its alias), created with its persisted count when `create`
@@ -812,20 +841,27 @@ swarm_for(FastPathObject *self, PyObject *info_hash, int create)
     }
     if (PyErr_Occurred() || !create)
         return NULL;
+    Py_INCREF(canonical); /* borrowed from the aliases dict, which the lookup could change */
+    SwarmObject *sw = NULL;
     PyObject *count = PyObject_CallOneArg(self->lookup, canonical);
     if (!count)
-        return NULL;
+        goto done;
     long long downloaded = PyLong_AsLongLong(count);
     Py_DECREF(count);
     if (downloaded == -1 && PyErr_Occurred())
-        return NULL;
-    SwarmObject *sw = (SwarmObject *)SwarmType.tp_alloc(&SwarmType, 0);
+        goto done;
+    sw = (SwarmObject *)SwarmType.tp_alloc(&SwarmType, 0);
     if (!sw)
-        return NULL;
+        goto done;
     sw->downloaded = downloaded;
-    int failed = PyDict_SetItem(self->swarms, canonical, (PyObject *)sw);
+    if (PyDict_SetItem(self->swarms, canonical, (PyObject *)sw) < 0) {
+        Py_CLEAR(sw);
+        goto done;
+    }
     Py_DECREF(sw); /* the dict holds it */
-    return failed ? NULL : sw;
+done:
+    Py_DECREF(canonical);
+    return sw;
 }
 
 /* Outcome of one datagram: bytes written to `out`, 0 to hand it to Python, -1 on error. */
@@ -837,7 +873,7 @@ answer_announce(FastPathObject *self, const uint8_t *b, const uint8_t *ip, int i
             uploaded = (int64_t)get64(b + 72);
     uint32_t event = get32(b + 80);
     int32_t num_want = (int32_t)get32(b + 92);
-    if (event > 3 || downloaded < 0 || left < 0 || uploaded < 0)
+    if (event >= event_count || downloaded < 0 || left < 0 || uploaded < 0)
         return 0; /* Python sends the error reply */
     PyObject *info_hash = PyBytes_FromStringAndSize((const char *)b + 16, 20);
     if (!info_hash)
@@ -856,9 +892,9 @@ answer_announce(FastPathObject *self, const uint8_t *b, const uint8_t *ip, int i
         goto done;
     }
     Entry e;
-    memcpy(e.key, b + 36, PEER_ID_LEN);
-    memcpy(e.key + PEER_ID_LEN, ip, iplen);
-    e.keylen = (uint8_t)(PEER_ID_LEN + iplen);
+    memcpy(e.key, b + 36, peer_id_len);
+    memcpy(e.key + peer_id_len, ip, iplen);
+    e.keylen = (uint8_t)(peer_id_len + iplen);
     e.hash = key_hash(e.key, e.keylen);
     memcpy(e.port, b + 96, 2);
     e.event = (uint8_t)event;
@@ -876,15 +912,7 @@ answer_announce(FastPathObject *self, const uint8_t *b, const uint8_t *ip, int i
         written = -1;
         goto done;
     }
-    if (r.completed_now) {
-        PyObject *res = PyObject_CallOneArg(self->on_completed, info_hash);
-        if (!res) {
-            written = -1;
-            goto done;
-        }
-        Py_DECREF(res);
-    }
-    put32(out, 1);
+    put32(out, action_announce);
     memcpy(out + 4, b + 12, 4);
     put32(out + 8, self->interval);
     put32(out + 12, swarm_incomplete(sw));
@@ -892,12 +920,20 @@ answer_announce(FastPathObject *self, const uint8_t *b, const uint8_t *ip, int i
     uint8_t *p = out + 20;
     for (long i = 0; i < got; i++) {
         Entry *c = self->chosen[i];
-        size_t n = c->keylen - PEER_ID_LEN;
-        memcpy(p, c->key + PEER_ID_LEN, n);
+        size_t n = c->keylen - peer_id_len;
+        memcpy(p, c->key + peer_id_len, n);
         memcpy(p + n, c->port, 2);
         p += n + 2;
     }
     written = p - out;
+    /* Only now call back into Python: `sw` and the chosen entries are borrowed, and Python code
+     * may change the swarms dict. */
+    if (r.completed_now) {
+        PyObject *res = PyObject_CallOneArg(self->on_completed, info_hash);
+        if (!res)
+            written = -1;
+        Py_XDECREF(res);
+    }
 done:
     Py_DECREF(info_hash);
     return written;
@@ -907,11 +943,9 @@ static long
 answer_scrape(FastPathObject *self, const uint8_t *b, size_t n, PyObject *whitelist, uint8_t *out)
 {
     size_t count = (n - 16) / 20;
-    if (count > MAX_SCRAPE_HASHES)
-        count = MAX_SCRAPE_HASHES;
     if (count > (size_t)self->max_scrape)
         count = (size_t)self->max_scrape;
-    put32(out, 2);
+    put32(out, action_scrape);
     memcpy(out + 4, b + 12, 4);
     uint8_t *p = out + 8;
     for (size_t i = 0; i < count; i++, p += 12) {
@@ -963,8 +997,8 @@ answer_datagram(FastPathObject *self, const uint8_t *b, size_t n, const uint8_t 
     if (n < 16)
         return 0;
     uint32_t action = get32(b + 8);
-    int is_announce = action == 1 && n == ANNOUNCE_SIZE;
-    int is_scrape = action == 2 && n >= 36 && (n - 16) % 20 == 0;
+    int is_announce = action == action_announce && n == announce_size;
+    int is_scrape = action == action_scrape && n >= 36 && (n - 16) % 20 == 0;
     if (!is_announce && !is_scrape)
         return 0;
     PyObject *ipobj = PyBytes_FromStringAndSize((const char *)ip, iplen);
@@ -1147,16 +1181,84 @@ static PyTypeObject FastPathType = {
 
 /* ---- module ----------------------------------------------------------------------------------- */
 
-static PyObject *
-configure(PyObject *Py_UNUSED(module), PyObject *args)
+/* A small non-negative int argument within [low, high], or -1 with ValueError set. */
+static long long
+int_in(PyObject *value, const char *name, long long low, long long high)
 {
+    long long v = PyLong_AsLongLong(value);
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    if (v < low || v > high) {
+        PyErr_Format(PyExc_ValueError, "%s must be %lld..%lld, not %lld", name, low, high, v);
+        return -1;
+    }
+    return v;
+}
+
+/* configure(*, peer, counts, outcome, events, event_completed, event_stopped, peer_id_length,
+ * announce_size, action_announce, action_scrape, max_scrape_hashes, bucket_seconds,
+ * buckets_accepted): the classes results are built from and the protocol constants, all from
+ * Python (native.py). The classes may be set again; the constants only to the same values,
+ * since swarms and fast paths built on them may exist. */
+static PyObject *
+configure(PyObject *Py_UNUSED(module), PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"peer", "counts", "outcome", "events", "event_completed",
+                             "event_stopped", "peer_id_length", "announce_size",
+                             "action_announce", "action_scrape", "max_scrape_hashes",
+                             "bucket_seconds", "buckets_accepted", NULL};
     PyObject *peer, *counts, *outcome, *events;
-    if (!PyArg_ParseTuple(args, "OOOO!", &peer, &counts, &outcome, &PyTuple_Type, &events))
+    PyObject *v[9];
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "$OOOO!OOOOOOOOO", kwlist, &peer, &counts,
+                                     &outcome, &PyTuple_Type, &events, &v[0], &v[1], &v[2],
+                                     &v[3], &v[4], &v[5], &v[6], &v[7], &v[8]))
         return NULL;
-    if (PyTuple_GET_SIZE(events) != 4) {
-        PyErr_SetString(PyExc_ValueError, "events: the four AnnounceEvent members in wire order");
+    Py_ssize_t n_events = PyTuple_GET_SIZE(events);
+    if (n_events < 1 || n_events > 255) {
+        PyErr_SetString(PyExc_ValueError, "events: the AnnounceEvent members in wire order");
         return NULL;
     }
+    for (Py_ssize_t i = 0; i < n_events; i++) {
+        long long number = PyLong_AsLongLong(PyTuple_GET_ITEM(events, i));
+        if (number == -1 && PyErr_Occurred())
+            return NULL;
+        if (number != i) {
+            PyErr_SetString(PyExc_ValueError, "events: member i must be numbered i on the wire");
+            return NULL;
+        }
+    }
+    long long c[9];
+    static const char *names[9] = {"event_completed", "event_stopped", "peer_id_length",
+                                   "announce_size", "action_announce", "action_scrape",
+                                   "max_scrape_hashes", "bucket_seconds", "buckets_accepted"};
+    const long long low[9] = {0, 0, 1, ANNOUNCE_FIELDS_END, 0, 0, 1, 1, 1};
+    const long long high[9] = {n_events - 1, n_events - 1, PEER_ID_MAX, IN_SIZE, UINT32_MAX,
+                               UINT32_MAX, MAX_SCRAPE_LIMIT, 1LL << 32, 1LL << 32};
+    for (int i = 0; i < 9; i++) {
+        c[i] = int_in(v[i], names[i], low[i], high[i]);
+        if (c[i] == -1 && PyErr_Occurred())
+            return NULL;
+    }
+    if (constants_set &&
+        (n_events != event_count || c[0] != event_completed || c[1] != event_stopped ||
+         c[2] != peer_id_len || (size_t)c[3] != announce_size || c[4] != action_announce ||
+         c[5] != action_scrape || c[6] != max_scrape_hashes || c[7] != bucket_seconds ||
+         c[8] != buckets_accepted)) {
+        PyErr_SetString(PyExc_ValueError,
+                        "configure(): the constants are set already and cannot change");
+        return NULL;
+    }
+    event_count = (uint8_t)n_events;
+    event_completed = (uint8_t)c[0];
+    event_stopped = (uint8_t)c[1];
+    peer_id_len = (uint8_t)c[2];
+    announce_size = (size_t)c[3];
+    action_announce = (uint32_t)c[4];
+    action_scrape = (uint32_t)c[5];
+    max_scrape_hashes = (long)c[6];
+    bucket_seconds = c[7];
+    buckets_accepted = c[8];
+    constants_set = 1;
     Py_INCREF(peer);
     Py_INCREF(counts);
     Py_INCREF(outcome);
@@ -1190,8 +1292,9 @@ seed(PyObject *Py_UNUSED(module), PyObject *arg)
 }
 
 static PyMethodDef module_methods[] = {
-    {"configure", configure, METH_VARARGS,
-     "configure(Peer, SwarmCounts, AnnounceOutcome, events): the classes results are built from."},
+    {"configure", (PyCFunction)(void (*)(void))configure, METH_VARARGS | METH_KEYWORDS,
+     "configure(*, peer, counts, outcome, events, ...constants): what results are built from "
+     "and the protocol constants, from the Python modules that define them."},
     {"seed", seed, METH_O, "seed(32 random bytes): hashing key and shuffling state."},
     {NULL, NULL, 0, NULL},
 };
@@ -1232,7 +1335,8 @@ PyInit__swarmcore(void)
 #else
                                 0
 #endif
-                                ) < 0) {
+                                ) < 0 ||
+        PyModule_AddIntConstant(m, "MAX_NUMWANT", MAX_NUMWANT) < 0) {
         Py_DECREF(m);
         return NULL;
     }

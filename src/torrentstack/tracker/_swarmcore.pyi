@@ -3,14 +3,24 @@ from collections.abc import Callable, Iterator
 from torrentstack.tracker.swarm import AnnounceOutcome, Peer, SwarmCounts
 
 HAVE_MMSG: int
+MAX_NUMWANT: int  # the fast path's reply buffers hold this many peers at most
 
 def seed(key: bytes, /) -> None: ...
 def configure(
+    *,
     peer: type[Peer],
     counts: type[SwarmCounts],
     outcome: type[AnnounceOutcome],
-    events: tuple[object, ...],
-    /,
+    events: tuple[int, ...],
+    event_completed: int,
+    event_stopped: int,
+    peer_id_length: int,
+    announce_size: int,
+    action_announce: int,
+    action_scrape: int,
+    max_scrape_hashes: int,
+    bucket_seconds: int,
+    buckets_accepted: int,
 ) -> None: ...
 
 class Swarm:

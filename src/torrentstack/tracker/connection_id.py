@@ -14,7 +14,7 @@ import secrets
 from hashlib import blake2b
 
 BUCKET_SECONDS = 60
-_BUCKETS_ACCEPTED = 3  # current + 2 previous: valid for 120..180 s
+BUCKETS_ACCEPTED = 3  # current + 2 previous: valid for 120..180 s
 _MAX_CHECKED = 200_000  # remembered valid ids; cleared when full (a cache, not state)
 
 
@@ -50,11 +50,11 @@ class ConnectionIds:
         ip = address[:-2]
         known = self.checked.get(ip)
         if known is not None and known[0] == connection_id:  # fixed-width ints: no timing leak
-            return bucket - _BUCKETS_ACCEPTED < known[1] <= bucket
+            return bucket - BUCKETS_ACCEPTED < known[1] <= bucket
         given = connection_id.to_bytes(8, "big")
         # Each comparison is constant-time. Stopping at the first match tells a timing observer
         # only how old a *valid* id is, which it knows already; it never leaks the secret.
-        for age in range(_BUCKETS_ACCEPTED):
+        for age in range(BUCKETS_ACCEPTED):
             if hmac.compare_digest(given, self._compute(ip, bucket - age)):
                 if len(self.checked) >= _MAX_CHECKED:
                     self.checked.clear()

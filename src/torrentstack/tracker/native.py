@@ -10,7 +10,9 @@ from __future__ import annotations
 import secrets
 from types import ModuleType
 
-from torrentstack.bittorrent.announce import AnnounceEvent
+from torrentstack.bittorrent.announce import PEER_ID_LENGTH, AnnounceEvent
+from torrentstack.bittorrent.tracker_udp import ANNOUNCE_SIZE, MAX_SCRAPE_HASHES, Action
+from torrentstack.tracker.connection_id import BUCKET_SECONDS, BUCKETS_ACCEPTED
 from torrentstack.tracker.swarm import AnnounceOutcome, AnySwarm, Peer, Swarm, SwarmCounts
 
 
@@ -20,7 +22,22 @@ def _load() -> ModuleType | None:
     except ImportError:
         return None
     _swarmcore.seed(secrets.token_bytes(32))
-    _swarmcore.configure(Peer, SwarmCounts, AnnounceOutcome, tuple(AnnounceEvent))
+    # The C code keeps no copy of these: Python's definitions are the only ones.
+    _swarmcore.configure(
+        peer=Peer,
+        counts=SwarmCounts,
+        outcome=AnnounceOutcome,
+        events=tuple(AnnounceEvent),
+        event_completed=AnnounceEvent.COMPLETED,
+        event_stopped=AnnounceEvent.STOPPED,
+        peer_id_length=PEER_ID_LENGTH,
+        announce_size=ANNOUNCE_SIZE,
+        action_announce=Action.ANNOUNCE,
+        action_scrape=Action.SCRAPE,
+        max_scrape_hashes=MAX_SCRAPE_HASHES,
+        bucket_seconds=BUCKET_SECONDS,
+        buckets_accepted=BUCKETS_ACCEPTED,
+    )
     return _swarmcore
 
 

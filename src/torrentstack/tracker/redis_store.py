@@ -59,6 +59,8 @@ end
 # cannot change anything (a re-announce keeping its status, an empty hash to choose from).
 _ANNOUNCE = (
     _LUA_COMMON
+    # the event numbers are AnnounceEvent's: the script keeps no copy of its own
+    + f"local EVENT_COMPLETED, EVENT_STOPPED = {AnnounceEvent.COMPLETED:d}, {AnnounceEvent.STOPPED:d}"
     + """
 local c = canonical(ARGV[2])
 local totals = P .. 'totals'
@@ -91,7 +93,7 @@ local completed_now = 0
 if old then
   if string.byte(old, 1) == 1 then
     counted = 1
-  elseif event == 1 then
+  elseif event == EVENT_COMPLETED then
     -- as Torrust: `completed` counts once, and only from a peer the swarm knows already
     counted = 1
     completed_now = 1
@@ -103,7 +105,7 @@ else
   old = ''
 end
 local times = P .. 't:' .. c
-if event == 3 then
+if event == EVENT_STOPPED then
   if was >= 0 then
     redis.call('HDEL', peers(was * 2 + family), key)
     redis.call('HINCRBY', totals, kinds[was + 1], -1)

@@ -40,7 +40,6 @@ logger = logging.getLogger(__name__)
 _ENDPOINT = operator.attrgetter("endpoint")
 MAX_QUEUE = 20_000  # datagrams waiting for the worker; beyond this they are dropped
 FLUSH_EVERY = 16  # replies sent per sendmmsg while a received batch is still being answered
-_FAST_MAX_NUMWANT = 4096  # the compiled path's reply buffers; beyond it (never sensible) Python
 
 
 def key_from_url_data(url_data: bytes) -> str | None:
@@ -80,7 +79,8 @@ class UdpTracker:
         if (
             core is None
             or not core.HAVE_MMSG
-            or max(settings.numwant_default, settings.numwant_max) > _FAST_MAX_NUMWANT
+            # the fast path's reply buffers; beyond them (never sensible) Python answers
+            or max(settings.numwant_default, settings.numwant_max) > core.MAX_NUMWANT
             or tracker.policy.mode.private
             or not isinstance(store, MemorySwarmStore)
             or store.table.make_swarm is not native.make_swarm
