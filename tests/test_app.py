@@ -40,9 +40,9 @@ async def running(settings: Settings, services=()) -> AsyncIterator[list]:
     listeners: list = []
     original = app.serve
 
-    async def capture(found, stop_event, ready_event):
+    async def capture(found, stop_event, ready_event, **limits):
         listeners.extend(found)
-        await original(found, stop_event, ready_event)
+        await original(found, stop_event, ready_event, **limits)
 
     app.serve = capture  # type: ignore[assignment]
     try:

@@ -50,7 +50,7 @@ async def server(request):
     app = InlineApp() if request.param == "inline" else Starlette(routes=ROUTES)
     sock = bind_tcp("127.0.0.1", 0)
     stop, ready = asyncio.Event(), asyncio.Event()
-    task = asyncio.create_task(serve_http1(app, sock, stop, ready))
+    task = asyncio.create_task(serve_http1(app, [sock], stop, ready))
     await asyncio.wait_for(ready.wait(), 5)
     yield sock.getsockname()[1]
     stop.set()

@@ -21,6 +21,7 @@ from torrentstack.db.health import database_check
 from torrentstack.errors import ConfigError
 from torrentstack.services import CATALOGUE, Shared
 from torrentstack.serving.health import health_app
+from torrentstack.serving.limits import Limits
 from torrentstack.serving.server import Listener, serve
 from torrentstack.serving.service import Service
 
@@ -82,11 +83,24 @@ async def run(
         logger.info(
             "torrentstack %s starting: %s (data in %s)", __version__, ", ".join(names), data_dir
         )
+        serving = settings.serving
         try:
             async with asyncio.TaskGroup() as group:
                 for service in started:
                     group.create_task(service.run(stop), name=f"{service.name}-run")
-                await serve(listeners, stop, ready)
+                await serve(
+                    listeners,
+                    stop,
+                    ready,
+                    limits=Limits(
+                        max_header_bytes=serving.max_header_bytes,
+                        header_timeout=serving.header_timeout,
+                        body_timeout=serving.body_timeout,
+                        keep_alive_timeout=serving.keep_alive_timeout,
+                    ),
+                    max_connections=serving.max_connections,
+                    fd_reserve=serving.fd_reserve,
+                )
         except BaseExceptionGroup as failed:
             raise failed.exceptions[0] from None  # the first failure, e.g. a ListenError
         finally:

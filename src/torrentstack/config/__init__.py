@@ -16,6 +16,7 @@ from torrentstack.config.loading import (
     load_settings,
 )
 from torrentstack.config.planned import CrossseedSettings, DebridSettings, SiteSettings
+from torrentstack.config.serving import ServingSettings
 from torrentstack.config.settings import SERVICES, Settings
 from torrentstack.config.tracker import TrackerModeName, TrackerSettings
 
@@ -33,6 +34,7 @@ __all__ = [
     "Port",
     "RedisSettings",
     "Section",
+    "ServingSettings",
     "Settings",
     "SiteSettings",
     "TrackerModeName",

@@ -10,6 +10,7 @@ from torrentstack.config.base import Section
 from torrentstack.config.client import ClientSettings
 from torrentstack.config.core import DatabaseSettings, LogSettings, PathsSettings, RedisSettings
 from torrentstack.config.planned import CrossseedSettings, DebridSettings, SiteSettings
+from torrentstack.config.serving import ServingSettings
 from torrentstack.config.tracker import TrackerSettings
 
 
@@ -20,6 +21,7 @@ class Settings(Section):
     database: DatabaseSettings = DatabaseSettings()
     redis: RedisSettings = RedisSettings()
     log: LogSettings = LogSettings()
+    serving: ServingSettings = ServingSettings()
     tracker: TrackerSettings = TrackerSettings()
     site: SiteSettings = SiteSettings()
     client: ClientSettings = ClientSettings()

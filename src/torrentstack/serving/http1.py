@@ -4,6 +4,12 @@ uvicorn spends most of an announce's time in its own request cycle; this server 
 request head with one `find`, keeps connections alive, answers pipelined requests in order, and runs
 a request with no task at all when the app says it will not wait (the in-memory swarm). Request bodies are read and handed over whole; streaming, chunked bodies and upgrades
 are not supported (a tracker never needs them): such requests get 501 and the connection closes.
+
+It keeps the listener's `limits`: a connection over the gate's cap gets 503; a head over the
+size limit 431 (414 for the request line alone), also when it arrives in one piece; a head, body
+or idle keep-alive that takes too long is closed (408 where nothing was answered yet). Answers a
+client does not read stop the reading of its next requests (backpressure), so a pipelining
+client that never reads holds a bounded amount of memory.
 """
 
 from __future__ import annotations
@@ -14,19 +20,22 @@ import contextlib
 import logging
 import socket
 import typing
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from typing import Any
 from urllib.parse import unquote
 
 from starlette.types import ASGIApp, Message
 
+from torrentstack.serving.limits import OVER_CAPACITY, Gate, Limits
+
 logger = logging.getLogger(__name__)
 
-MAX_HEAD = 16 * 1024
 MAX_BODY = 1024 * 1024
+MAX_PENDING = 32  # parsed requests waiting for their turn before reading stops
 _REASONS = {200: b"OK", 400: b"Bad Request", 404: b"Not Found", 405: b"Method Not Allowed",
-            413: b"Content Too Large", 431: b"Request Header Fields Too Large",
-            500: b"Internal Server Error", 501: b"Not Implemented", 503: b"Service Unavailable"}  # fmt: skip
+            408: b"Request Timeout", 413: b"Content Too Large", 414: b"URI Too Long",
+            431: b"Request Header Fields Too Large", 500: b"Internal Server Error",
+            501: b"Not Implemented", 503: b"Service Unavailable"}  # fmt: skip
 
 
 def _run_inline(coro: Coroutine[Any, Any, None]) -> asyncio.Future[None] | None:
@@ -59,38 +68,126 @@ def _run_inline(coro: Coroutine[Any, Any, None]) -> asyncio.Future[None] | None:
 
 
 class _Connection(asyncio.Protocol):
-    def __init__(self, app: ASGIApp, server_address: tuple[str, int]) -> None:
+    def __init__(
+        self, app: ASGIApp, server_address: tuple[str, int], limits: Limits, gate: Gate
+    ) -> None:
         self.app = app
         self.server_address = server_address
+        self.limits = limits
+        self.gate = gate
         self.transport: asyncio.Transport | None = None
         self.client: tuple[str, int] | None = None
         self.buffer = bytearray()
         self.busy: asyncio.Future[None] | None = None
         self.closing = False
+        self.admitted = False
         self.pending: collections.deque[dict[str, Any]] = collections.deque()
+        self.write_paused = False
+        self.read_paused = False
+        self.phase = ""  # what the deadline is for: "idle", "head", "body", "write" or none
+        self.deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports do not subclass asyncio.Transport but behave as one
         self.transport = typing.cast(asyncio.Transport, transport)
+        if not self.gate.admit():
+            self.closing = True
+            self.transport.write(OVER_CAPACITY)
+            self.transport.close()
+            return
+        self.admitted = True
         peer = transport.get_extra_info("peername")
         self.client = (peer[0], peer[1]) if peer else None
+        self._arm("head")  # a connection that sends nothing is dropped too
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closing = True
         self.pending.clear()
+        self._arm("")
+        if self.admitted:
+            self.admitted = False
+            self.gate.release()
 
     def data_received(self, data: bytes) -> None:
+        if self.closing:
+            return
         self.buffer += data
         self._parse()
         self._next()
+        self._watch()
+
+    def pause_writing(self) -> None:
+        self.write_paused = True
+        self._pause_reading()
+        self._watch()
+
+    def resume_writing(self) -> None:
+        self.write_paused = False
+        self._next()
+        self._watch()
+
+    def _pause_reading(self) -> None:
+        if not self.read_paused and self.transport is not None and not self.closing:
+            self.read_paused = True
+            self.transport.pause_reading()
+
+    def _resume_reading(self) -> None:
+        if self.read_paused and self.transport is not None and not self.closing:
+            self.read_paused = False
+            self.transport.resume_reading()
+
+    def _watch(self) -> None:
+        """Set the deadline for what the connection waits on now (kept while that stays)."""
+        if self.closing:
+            return
+        if self.write_paused:
+            self._arm("write")
+        elif self.busy is not None or self.pending:
+            self._arm("")  # the app is answering: no client deadline
+        elif not self.buffer:
+            self._arm("idle")
+        elif self.buffer.find(b"\r\n\r\n") < 0:
+            self._arm("head")
+        else:
+            self._arm("body")
+
+    def _arm(self, phase: str) -> None:
+        if phase == self.phase:
+            return  # a client that drips bytes does not push its deadline back
+        self.phase = phase
+        if self.deadline is not None:
+            self.deadline.cancel()
+            self.deadline = None
+        limits = self.limits
+        seconds = {
+            "idle": limits.keep_alive_timeout,
+            "head": limits.header_timeout,
+            "body": limits.body_timeout,
+            "write": limits.body_timeout,
+        }.get(phase)
+        if seconds is not None:
+            self.deadline = asyncio.get_running_loop().call_later(seconds, self._expired)
+
+    def _expired(self) -> None:
+        self.deadline = None
+        if self.phase in ("head", "body"):
+            self._fail(408)
+        elif self.transport is not None:
+            self.closing = True
+            self.transport.close()
 
     def _parse(self) -> None:
         buffer = self.buffer
+        limit = self.limits.max_header_bytes
         while not self.closing:
-            end = buffer.find(b"\r\n\r\n")
+            if len(self.pending) >= MAX_PENDING:
+                self._pause_reading()  # read on when the queue has been answered
+                return
+            end = buffer.find(b"\r\n\r\n", 0, limit + 4)
             if end < 0:
-                if len(buffer) > MAX_HEAD:
-                    self._fail(431)
+                if len(buffer) > limit:
+                    line_end = buffer.find(b"\r\n", 0, limit + 2)
+                    self._fail(414 if line_end < 0 else 431)
                 return
             head = bytes(buffer[:end])
             lines = head.split(b"\r\n")
@@ -152,7 +249,7 @@ class _Connection(asyncio.Protocol):
             )
 
     def _next(self) -> None:
-        while self.pending and self.busy is None and not self.closing:
+        while self.pending and self.busy is None and not self.closing and not self.write_paused:
             request = self.pending.popleft()
             inline = getattr(self.app, "runs_inline", None)
             if inline is not None and inline(request["scope"]):
@@ -166,13 +263,19 @@ class _Connection(asyncio.Protocol):
 
     def _done(self, _task: asyncio.Future[None]) -> None:
         self.busy = None
+        if not self.write_paused and len(self.pending) < MAX_PENDING // 2:
+            self._resume_reading()
+            if self.buffer and len(self.pending) < MAX_PENDING:
+                self._parse()  # what was read before reading stopped
         self._next()
+        self._watch()
 
     async def _respond(self, request: dict[str, Any]) -> None:
         transport = self.transport
         if transport is None:
             return
         keep_alive: bool = request["keep_alive"]
+        head_only = request["scope"]["method"] == "HEAD"
         body_sent = False
         started = False
 
@@ -198,7 +301,8 @@ class _Connection(asyncio.Protocol):
                 head.append(b"\r\n")
             elif message["type"] == "http.response.body":
                 # head and body in one write: one send() system call per response
-                head.append(message.get("body", b""))
+                if not head_only:  # a HEAD answer has the headers of a GET and no body
+                    head.append(message.get("body", b""))
                 if not message.get("more_body", False):
                     transport.write(b"".join(head))
                     head.clear()
@@ -215,7 +319,7 @@ class _Connection(asyncio.Protocol):
             transport.close()
 
     def _fail(self, status: int) -> None:
-        if self.transport is not None:
+        if self.transport is not None and not self.closing:
             reason = _REASONS[status]
             self.transport.write(
                 b"HTTP/1.1 %d %s\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
@@ -226,26 +330,40 @@ class _Connection(asyncio.Protocol):
 
 
 async def serve_http1(
-    app: ASGIApp, sock: socket.socket, stop: asyncio.Event, ready: asyncio.Event
+    app: ASGIApp,
+    sockets: Sequence[socket.socket],
+    stop: asyncio.Event,
+    ready: asyncio.Event,
+    limits: Limits | None = None,
+    gate: Gate | None = None,
 ) -> None:
-    """Serve `app` on the listening socket `sock` until `stop` is set."""
+    """Serve `app` on the listening `sockets` until `stop` is set."""
     loop = asyncio.get_running_loop()
-    host, port = sock.getsockname()[:2]
+    limits = limits if limits is not None else Limits()
+    gate = gate if gate is not None else Gate("http", 1 << 30)
     connections: list[_Connection] = []
+    servers = []
 
-    def factory() -> _Connection:
-        connection = _Connection(app, (host, port))
-        connections[:] = [c for c in connections if not c.closing]
-        connections.append(connection)
-        return connection
+    def factory_for(address: tuple[str, int]) -> typing.Callable[[], _Connection]:
+        def factory() -> _Connection:
+            connection = _Connection(app, address, limits, gate)
+            connections[:] = [c for c in connections if not c.closing]
+            connections.append(connection)
+            return connection
 
-    server = await loop.create_server(factory, sock=sock)
+        return factory
+
+    for sock in sockets:
+        host, port = sock.getsockname()[:2]
+        servers.append(await loop.create_server(factory_for((host, port)), sock=sock))
     ready.set()
     try:
         await stop.wait()
     finally:
-        server.close()
+        for server in servers:
+            server.close()
         for connection in connections:
             if connection.transport is not None:
                 connection.transport.close()
-        await server.wait_closed()
+        for server in servers:
+            await server.wait_closed()

@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from torrentstack.clock import Clock
 from torrentstack.config import TrackerSettings
 from torrentstack.serving.health import with_healthz
-from torrentstack.serving.server import Listener, ListenError, bind_tcp, url_host
+from torrentstack.serving.server import Listener, ListenError, bind_listener, url_host
 from torrentstack.tracker import native
 from torrentstack.tracker.admin_api import AdminApi
 from torrentstack.tracker.completed import CompletedCounts
@@ -132,7 +132,8 @@ def _bind_udp_with_free_tcp(host: str, port: int) -> list[socket.socket]:
         if port != 0:
             return sockets
         try:
-            bind_tcp(host, sockets[0].getsockname()[1]).close()
+            for sock in bind_listener(host, sockets[0].getsockname()[1]):
+                sock.close()
         except OSError:
             for sock in sockets:
                 sock.close()
