@@ -241,3 +241,16 @@ async def test_services_run_until_stop_and_are_each_closed(
         ["tracker.start", "site.start", "tracker.run", "site.run", "site.close", "tracker.close"]
     )
     assert calls[-2:] == ["site.close", "tracker.close"]
+
+
+@pytest.mark.database
+async def test_a_second_process_on_the_same_data_directory_is_refused(database_settings, tmp_path):
+    from torrentstack.data_lock import DataDirectoryInUse
+
+    settings = loopback_settings(database_settings, tmp_path)
+    async with running(settings, ["site"]):
+        with pytest.raises(DataDirectoryInUse, match=r"data directory .* is in use .*\(pid \d+\)"):
+            await app.run(settings, ["site"], stop=asyncio.Event())
+    # released when the first one stops
+    async with running(settings, ["site"]) as listeners:
+        assert [listener.name for listener in listeners] == ["site"]

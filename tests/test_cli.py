@@ -35,6 +35,20 @@ def test_config_show_merges_file_and_environment(capsys, tmp_path, monkeypatch):
     assert shown["site"]["port"] == 3001
 
 
+def test_config_show_does_not_print_secrets(capsys, monkeypatch):
+    monkeypatch.setenv("TORRENTSTACK_CLIENT__WEBUI_PASSWORD", "hunter2-webui")
+    monkeypatch.setenv("TORRENTSTACK_TRACKER__API_TOKENS", '["token-abc-123"]')
+    monkeypatch.setenv("TORRENTSTACK_DATABASE__URL", "postgresql+asyncpg://me:dbpass99@h/db")
+    monkeypatch.setenv("TORRENTSTACK_REDIS__URL", "redis://:redispass77@127.0.0.1:6379/0")
+    code, out, _ = run_cli(capsys, "config", "show")
+    assert code == 0
+    for secret in ("hunter2-webui", "token-abc-123", "dbpass99", "redispass77"):
+        assert secret not in out
+    assert "# webui_password = (set, not shown)" in out
+    assert "# api_tokens = (set, not shown)" in out
+    assert tomllib.loads(out)["client"]["webui_username"] == "admin"  # still TOML
+
+
 def test_bad_config_key_is_one_line_error(capsys, tmp_path):
     path = tmp_path / "c.toml"
     path.write_text("[tracker]\nprot = 1\n")

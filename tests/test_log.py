@@ -18,6 +18,8 @@ from torrentstack import log
         ("Cookie: SID=s3cr3tsession", "s3cr3tsession"),
         ("apikey=deadbeefcafe", "deadbeefcafe"),
         ("password=hunter2&username=admin", "hunter2"),
+        ("postgresql+asyncpg://app:dbs3cret@db.example/app", "dbs3cret"),
+        ("redis://:r3dispass@127.0.0.1:6379/0", "r3dispass"),
     ],
 )
 def test_redact_masks_secrets(text, secret):

@@ -89,6 +89,20 @@ def test_create_single_file_default_is_hybrid(capsys, tmp_path):
     assert details["files"] == [{"path": "movie.mkv", "length": 600_000}]
 
 
+def test_create_refuses_an_existing_output_unless_forced(capsys, tmp_path):
+    data = tmp_path / "a.bin"
+    data.write_bytes(b"\x07" * 40_000)
+    out = tmp_path / "a.torrent"
+    out.write_bytes(b"keep me")
+    code, _, err = run_cli(capsys, "create", str(data), "-o", str(out), "-q")
+    assert_one_line_error(code, err)
+    assert "exists (use --force to overwrite it)" in err
+    assert out.read_bytes() == b"keep me"
+    code, _, err = run_cli(capsys, "create", str(data), "-o", str(out), "-q", "--force")
+    assert code == 0, err
+    assert out.read_bytes().startswith(b"d")
+
+
 def test_create_source_tag_changes_the_infohash(capsys, tmp_path):
     data = tmp_path / "movie.mkv"
     data.write_bytes(b"\x05" * 50_000)

@@ -11,10 +11,12 @@ import asyncio
 import logging
 import signal
 from collections.abc import Sequence
+from pathlib import Path
 
 from torrentstack import __version__
 from torrentstack.clock import system_clock
 from torrentstack.config import SERVICES, ListenerSettings, Settings
+from torrentstack.data_lock import data_directory_lock
 from torrentstack.db import migrate
 from torrentstack.db.engine import create_engine
 from torrentstack.db.health import database_check
@@ -60,6 +62,17 @@ async def run(
     names = selected_services(settings, services)
     data_dir = settings.data_dir()
     data_dir.mkdir(parents=True, exist_ok=True)
+    with data_directory_lock(data_dir):
+        await _run(settings, names, data_dir, stop, ready)
+
+
+async def _run(
+    settings: Settings,
+    names: list[str],
+    data_dir: Path,
+    stop: asyncio.Event | None,
+    ready: asyncio.Event | None,
+) -> None:
     engine = create_engine(settings.database, data_dir)
     stop = stop if stop is not None else asyncio.Event()
     loop = asyncio.get_running_loop()

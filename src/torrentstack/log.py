@@ -22,6 +22,8 @@ _SECRET_PATTERNS = (
     re.compile(r"(?i)(/)[A-Za-z0-9]{32}(?=/(?:announce|scrape))"),
     # HTTP headers
     re.compile(r"(?i)((?:authorization|x-api-key|cookie|set-cookie)\s*[:=]\s*)[^\r\n,]+"),
+    # the password of a URL's user information: scheme://user:password@host
+    re.compile(r"(://[^:/@\s]*:)[^@/\s]+(?=@)"),
 )
 
 MASK = "***"

@@ -19,17 +19,22 @@ pytestmark = pytest.mark.slow
 LISTENING = re.compile(r"([\w-]+) listening on http://127\.0\.0\.1:(\d+)")
 
 
-def start(tmp_path, *args: str) -> tuple[subprocess.Popen[str], dict[str, int], list[str]]:
+def serve_env(data_dir, ports=None) -> dict[str, str]:
     env = dict(os.environ)
-    env["TORRENTSTACK_PATHS__DATA_DIR"] = str(tmp_path / "data")
+    env["TORRENTSTACK_PATHS__DATA_DIR"] = str(data_dir)
     for name in SERVICES:
         env[f"TORRENTSTACK_{name.upper()}__HOST"] = "127.0.0.1"
-        env[f"TORRENTSTACK_{name.upper()}__PORT"] = "0"
-    env["TORRENTSTACK_TRACKER__API_PORT"] = "0"
+        env[f"TORRENTSTACK_{name.upper()}__PORT"] = str((ports or {}).get(name, 0))
+    env["TORRENTSTACK_TRACKER__API_PORT"] = str((ports or {}).get("tracker-api", 0))
     env["TORRENTSTACK_CLIENT__LISTEN_PORT"] = "0"
     env["TORRENTSTACK_CLIENT__PREFERENCES"] = (
         '{"dht": false, "lsd": false, "pex": false, "upnp": false}'
     )
+    return env
+
+
+def start(tmp_path, *args: str) -> tuple[subprocess.Popen[str], dict[str, int], list[str]]:
+    env = serve_env(tmp_path / "data")
     proc = subprocess.Popen(
         [sys.executable, "-m", "torrentstack", "serve", *args],
         env=env,
@@ -96,5 +101,47 @@ def test_serve_one_service(tmp_path):
         assert sorted(ports) == ["tracker", "tracker-api"]
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
+    finally:
+        stop(proc)
+
+
+def second_serve(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "torrentstack", "serve", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_a_second_serve_says_in_one_line_why_it_cannot_start(tmp_path):
+    proc, ports, lines = start(tmp_path, "tracker", "client")
+    try:
+        assert any(
+            line.rstrip().endswith(
+                f"ready: tracker on port {ports['tracker']}, tracker-api on port "
+                f"{ports['tracker-api']}, client on port {ports['client']}"
+            )
+            for line in lines
+        ), "".join(lines)
+        # the same data directory: refused before anything else
+        same = second_serve(serve_env(tmp_path / "data"), "tracker")
+        assert same.returncode == 1
+        assert "Traceback" not in same.stderr
+        assert (
+            f"data directory {tmp_path / 'data'} is in use by another torrentstack (pid {proc.pid})"
+            in same.stderr
+        )
+        # another data directory, the same ports: each busy listener is a one-line error
+        for service in ("tracker", "client"):
+            busy = second_serve(serve_env(tmp_path / service, ports), service)
+            assert busy.returncode == 1, busy.stderr
+            assert "Traceback" not in busy.stderr
+            errors = [x for x in busy.stderr.splitlines() if x.startswith("torrentstack: error:")]
+            assert len(errors) == 1, busy.stderr
+            assert "cannot listen on 127.0.0.1" in errors[0]
+            assert "Address already in use" in errors[0]
     finally:
         stop(proc)

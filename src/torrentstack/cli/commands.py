@@ -107,6 +107,9 @@ def create(
         str | None, typer.Option("--source", help="Source tag (private trackers).")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", "-f", help="Overwrite the output file if it exists.")
+    ] = False,
     config: ConfigOption = None,
 ) -> None:
     """Make a .torrent file (hybrid v1+v2 unless --v1 or --v2)."""
@@ -127,6 +130,7 @@ def create(
         comment=comment,
         source=source,
         progress=not quiet,
+        force=force,
     )
 
 
@@ -153,8 +157,9 @@ def config_defaults() -> None:
 
 @config_app.command("show")
 def config_show(config: ConfigOption = None) -> None:
-    """Print the settings in force (defaults, file and environment merged) as TOML."""
-    typer.echo(render_toml(load_settings(config)), nl=False)
+    """Print the settings in force (defaults, file and environment merged) as TOML; secrets
+    that are set are not shown."""
+    typer.echo(render_toml(load_settings(config), redact=True), nl=False)
 
 
 @config_app.command("docs")

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from torrentstack import log
 from torrentstack.config import ENV_PREFIX, ENV_SEPARATOR, Section, Settings
 
 
@@ -51,13 +52,22 @@ def _type_name(field: FieldInfo) -> str:
     return " | ".join("empty" if n == "NoneType" else n for n in names)
 
 
+def _is_secret(field: FieldInfo) -> bool:
+    extra = field.json_schema_extra
+    return isinstance(extra, dict) and extra.get("secret") is True
+
+
 def env_name(section: str, key: str) -> str:
     """Return the environment variable that overrides `section.key`."""
     return f"{ENV_PREFIX}{section.upper()}{ENV_SEPARATOR}{key.upper()}"
 
 
-def render_toml(settings: BaseModel | None = None) -> str:
-    """Return every setting as TOML with its help text as comments; loading it gives `settings`."""
+def render_toml(settings: BaseModel | None = None, *, redact: bool = False) -> str:
+    """Return every setting as TOML with its help text as comments; loading it gives `settings`.
+
+    With `redact`, a secret that is set (a field marked `SECRET`, a URL's password) is shown
+    as a comment saying so, never its value.
+    """
     current = settings if settings is not None else Settings()
     lines = [
         "# torrentstack configuration: every setting with its default.",
@@ -71,6 +81,10 @@ def render_toml(settings: BaseModel | None = None) -> str:
             value = getattr(values, key)
             if value is None:
                 lines.append(f"# {key} = ")
+            elif redact and value and _is_secret(field):
+                lines.append(f"# {key} = (set, not shown)")
+            elif redact and isinstance(value, str) and log.redact(value) != value:
+                lines.append(f"# {key} = {_toml_value(log.redact(value))}  (password not shown)")
             else:
                 lines.append(f"{key} = {_toml_value(value)}")
     return "\n".join(lines) + "\n"

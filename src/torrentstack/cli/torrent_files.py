@@ -35,8 +35,14 @@ def create_torrent_file(
     comment: str | None,
     source: str | None,
     progress: bool,
+    force: bool = False,
 ) -> None:
-    """Hash `path` into a torrent and write it to `output`, with a progress bar on stderr."""
+    """Hash `path` into a torrent and write it to `output`, with a progress bar on stderr.
+
+    An existing `output` is refused (before any hashing) unless `force` is given.
+    """
+    if not force and output.exists():
+        raise TorrentFileError(f"{output} exists (use --force to overwrite it)", output)
     tiers = tuple(tuple(url.strip() for url in tier.split(",") if url.strip()) for tier in trackers)
     options = CreateOptions(
         version=version,
@@ -64,7 +70,10 @@ def create_torrent_file(
 
         data = build_torrent(path, options, on_progress=on_progress)
     try:
-        output.write_bytes(data)
+        with output.open("wb" if force else "xb") as fh:  # "xb": not if it appeared meanwhile
+            fh.write(data)
+    except FileExistsError as exc:
+        raise TorrentFileError(f"{output} exists (use --force to overwrite it)", output) from exc
     except OSError as exc:
         raise TorrentFileError(f"cannot write {output}: {exc.strerror}", output) from exc
     parsed = metainfo.parse(data)

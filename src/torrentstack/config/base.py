@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 Port = Annotated[int, Field(ge=0, le=65535)]
+
+# `json_schema_extra` of a field whose value is a secret: `config show` prints it redacted
+SECRET: dict[str, JsonValue] = {"secret": True}
 
 
 class Section(BaseModel):

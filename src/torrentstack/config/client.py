@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from torrentstack.config.base import ListenerSettings, Port
+from torrentstack.config.base import SECRET, ListenerSettings, Port
 
 
 class ClientSettings(ListenerSettings):
@@ -14,6 +14,7 @@ class ClientSettings(ListenerSettings):
     webui_username: str = Field(default="admin", description="WebUI API user name.")
     webui_password: str = Field(
         default="",
+        json_schema_extra=SECRET,
         description="WebUI API password (empty: one is generated on first start, printed once "
         "in the log, and only its PBKDF2 hash is kept in the data directory).",
     )

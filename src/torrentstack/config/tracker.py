@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from torrentstack.config.base import ListenerSettings, Port
+from torrentstack.config.base import SECRET, ListenerSettings, Port
 
 TrackerModeName = Literal["public", "listed", "private", "private_listed"]
 
@@ -25,6 +25,7 @@ class TrackerSettings(ListenerSettings):
     api_port: Port = Field(default=1212, description="Port of the admin REST API.")
     api_tokens: list[str] = Field(
         default_factory=list,
+        json_schema_extra=SECRET,
         description="Access tokens for the admin API (`?token=`). Empty means one token is "
         "generated on first start, stored in the data directory and printed once.",
     )

@@ -178,6 +178,10 @@ async def serve(
                     for sock in sockets
                 )
                 logger.info("%s listening on %s", listener.name, addresses)
+            logger.info(
+                "ready: %s",
+                ", ".join(f"{x.name} on port {x.bound_port}" for x in listeners),
+            )
             if ready is not None:
                 ready.set()
         await stopping

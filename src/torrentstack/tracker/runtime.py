@@ -128,7 +128,10 @@ def _bind_udp_with_free_tcp(host: str, port: int) -> list[socket.socket]:
     (say, as the local end of a database connection): then bind again rather than fail later.
     """
     for _ in range(_PORT_TRIES if port == 0 else 1):
-        sockets = bind_udp(host, port)
+        try:
+            sockets = bind_udp(host, port)
+        except OSError as exc:
+            raise ListenError("tracker (UDP)", host, port, exc.strerror) from exc
         if port != 0:
             return sockets
         try:
