@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -17,7 +17,7 @@ from torrentstack.bittorrent.announce import Announce, AnnounceEvent
 from torrentstack.cache import CacheError
 from torrentstack.clock import Clock
 from torrentstack.config import TrackerSettings
-from torrentstack.errors import DatabaseError
+from torrentstack.periodic import Periodic
 from torrentstack.tracker import repository
 from torrentstack.tracker.completed import CompletedCounts
 from torrentstack.tracker.policy import AccessPolicy, AuthKey, Registry, TrackerMode, TransferDelta
@@ -71,6 +71,8 @@ class Tracker:
         self.clock = clock
         self.counters = RequestCounters()
         self.ledger: list[TransferDelta] = []
+        self.expiry = Periodic("tracker-expire", self.expire, settings.cleanup_interval)
+        self.flusher = Periodic("tracker-flush", self.flush, 1.0)
 
     async def load(self) -> None:
         """Read whitelist, keys, completed counts and hash links from the database."""
@@ -209,33 +211,40 @@ class Tracker:
         return await self.store.expire(self.clock() - self.settings.peer_timeout)
 
     async def flush(self) -> None:
-        """Write completed counts and hand transfer deltas to the registry."""
+        """Write completed counts and hand transfer deltas to the registry.
+
+        Whatever fails stays pending for the next flush; the ledger is tried even when the
+        completed counts fail, and a failure is raised afterwards.
+        """
         try:
             await self.completed.flush()
-        except DatabaseError:
-            logger.warning("completed counts not saved yet; retrying", exc_info=True)
-        if self.ledger:
-            batch, self.ledger = self.ledger, []
-            await self.registry.record_transfers(batch)
+        finally:
+            if self.ledger:
+                batch, self.ledger = self.ledger, []
+                try:
+                    await self.registry.record_transfers(batch)
+                except BaseException:
+                    self.ledger[:0] = batch  # older deltas first, as they happened
+                    raise
 
     async def run_background(self, stop: asyncio.Event) -> None:
-        """Expire peers and flush counts until `stop`, then flush one last time."""
+        """Expire peers and flush counts until `stop`, then flush one last time.
+
+        A failing run (Redis or the database gone) is logged and retried on the next tick;
+        it never stops the other loops or the process.
+        """
         async with asyncio.TaskGroup() as group:
-            group.create_task(
-                _every(self.settings.cleanup_interval, self.expire, stop), name="tracker-expire"
+            for job in (self.expiry, self.flusher):
+                group.create_task(job.run(stop), name=job.name)
+        if not await self.flusher.tick():
+            logger.error(
+                "tracker: counts and transfers not saved at stop: %d pending", self.pending
             )
-            group.create_task(_every(1.0, self.flush, stop), name="tracker-flush")
-        await self.flush()
 
-
-async def _every(
-    seconds: float, action: Callable[[], Awaitable[object]], stop: asyncio.Event
-) -> None:
-    while not stop.is_set():
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=seconds)
-        except TimeoutError:
-            await action()
+    @property
+    def pending(self) -> int:
+        """Completed increments and transfer deltas not yet written."""
+        return sum(self.completed.pending.values()) + len(self.ledger)
 
 
 def event_name(event: AnnounceEvent) -> str:
