@@ -17,7 +17,7 @@ from torrentstack.bittorrent.announce import Announce, AnnounceEvent
 from torrentstack.cache import CacheError
 from torrentstack.clock import Clock
 from torrentstack.config import TrackerSettings
-from torrentstack.periodic import Periodic
+from torrentstack.periodic import Periodic, describe
 from torrentstack.tracker import repository
 from torrentstack.tracker.completed import CompletedCounts
 from torrentstack.tracker.policy import AccessPolicy, AuthKey, Registry, TrackerMode, TransferDelta
@@ -71,6 +71,7 @@ class Tracker:
         self.clock = clock
         self.counters = RequestCounters()
         self.ledger: list[TransferDelta] = []
+        self.store_failures = 0  # announces and scrapes failed since the store last answered
         self.expiry = Periodic("tracker-expire", self.expire, settings.cleanup_interval)
         self.flusher = Periodic("tracker-flush", self.flush, 1.0)
 
@@ -118,9 +119,11 @@ class Tracker:
             outcome = await self.store.announce(
                 request.info_hash, peer, numwant, both_families=both_families
             )
-        except CacheError:
-            logger.warning("announce failed: swarm store unavailable", exc_info=True)
+        except CacheError as exc:
+            self._store_failed("announce", exc)
             return Rejected(REASON_UNAVAILABLE)
+        if self.store_failures:
+            self._store_back()
         if outcome.completed_now:
             self.completed.increment(request.info_hash)
         moved = outcome.uploaded_delta or outcome.downloaded_delta
@@ -156,9 +159,12 @@ class Tracker:
         shown = [h for h, ok in zip(hashes, visible, strict=True) if ok]
         try:
             counts = await self.store.scrape(shown)
-        except CacheError:
-            logger.warning("scrape failed: swarm store unavailable", exc_info=True)
+        except CacheError as exc:
+            self._store_failed("scrape", exc)
             counts = [None] * len(shown)
+        else:
+            if self.store_failures and shown:  # no hash shown: the store was not asked
+                self._store_back()
         found = iter(counts)
         rows: list[ScrapeRow] = []
         for info_hash, ok in zip(hashes, visible, strict=True):
@@ -171,6 +177,21 @@ class Tracker:
             else:
                 rows.append((info_hash, c.complete, c.downloaded, c.incomplete))
         return rows
+
+    def _store_failed(self, operation: str, exc: CacheError) -> None:
+        """Count a store failure; log the first of an outage only (load would flood the log)."""
+        self.store_failures += 1
+        if self.store_failures == 1:
+            logger.warning(
+                "%s failed: swarm store unavailable (%s); answering %r until it is back",
+                operation,
+                describe(exc),
+                REASON_UNAVAILABLE,
+            )
+
+    def _store_back(self) -> None:
+        logger.warning("swarm store available again after %d failed requests", self.store_failures)
+        self.store_failures = 0
 
     # --- administration (the Torrust API) ------------------------------------------------------
 
