@@ -4,7 +4,7 @@ Hierarchy::
 
     TorrentstackError
     ├── ConfigError                  config.py: a bad key or value, with the key and the file
-    ├── DatabaseError                db/: the database could not be reached or migrated
+    ├── DatabaseError                db/errors.py: the database failed; with the action, not the SQL
     ├── ListenError                  server.py: a listener's address could not be bound
     ├── CacheError                   cache/: Redis unreachable or failing, with the operation
     ├── CreateError                  bittorrent/create.py: content or options a torrent cannot hold
@@ -39,7 +39,18 @@ class ConfigError(TorrentstackError):
 
 
 class DatabaseError(TorrentstackError):
-    """The database could not be reached, opened or migrated."""
+    """The database could not be reached, opened or migrated.
+
+    `action` is what was being done, `cause` the type name of the underlying error (see
+    db/errors.py: never its text, which holds SQL and stored values).
+    """
+
+    def __init__(
+        self, message: str, *, action: str | None = None, cause: str | None = None
+    ) -> None:
+        self.action = action
+        self.cause = cause
+        super().__init__(message)
 
 
 class FormatError(TorrentstackError):

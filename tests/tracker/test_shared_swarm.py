@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 
 import pytest
@@ -68,6 +69,28 @@ async def test_store_outage_is_a_failure_reason_not_a_crash(make_runtime):
     assert reply == {b"failure reason": REASON_UNAVAILABLE.encode()}
     files = (await get(tracker, f"/scrape?{scrape_query(HASH_A)}"))[b"files"]
     assert files[HASH_A] == {b"complete": 0, b"downloaded": 0, b"incomplete": 0}
+
+
+async def test_an_outage_is_logged_once_and_its_end_too(make_runtime, caplog):
+    tracker = (await make_runtime()).tracker
+    working = tracker.store
+    tracker.store = BrokenStore()  # type: ignore[assignment]
+    with caplog.at_level(logging.WARNING, logger="torrentstack.tracker.service"):
+        for n in range(5):
+            reply = await get(tracker, f"/announce?{announce_query(n=n)}")
+            assert reply == {b"failure reason": REASON_UNAVAILABLE.encode()}
+        await get(tracker, f"/scrape?{scrape_query(HASH_A)}")
+        assert tracker.store_failures == 6
+        tracker.store = working
+        assert b"interval" in await get(tracker, f"/announce?{announce_query()}")
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 2, messages
+    assert messages[0].startswith(
+        "announce failed: swarm store unavailable (CacheError: Redis down (at test_shared_swarm.py:"
+    )
+    assert messages[1] == "swarm store available again after 6 failed requests"
+    assert all(r.exc_info is None for r in caplog.records)  # its chained redis error may name hosts
+    assert tracker.store_failures == 0
 
 
 async def test_unreachable_redis_stops_start_up_with_a_clear_error(make_runtime):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import struct
 
@@ -12,7 +13,7 @@ from tests.tracker.native_swarm import compiled_core
 from tests.tracker.wire import HASH_A, HASH_B, peer_id
 from torrentstack.bittorrent.announce import pack_endpoint
 from torrentstack.tracker.policy import AuthKey
-from torrentstack.tracker.udp import UdpTracker, key_from_url_data
+from torrentstack.tracker.udp import UdpTracker, key_from_url_data, serve_udp
 from torrentstack.tracker.udp_batch import BatchSocket
 
 pytestmark = pytest.mark.database
@@ -248,3 +249,50 @@ async def test_port_0_skips_a_udp_port_that_tcp_has_taken(make_runtime, monkeypa
             sock.close()
     finally:
         taken.close()
+
+
+@pytest.mark.parametrize("batched", [True, False], ids=["recvmmsg", "asyncio-endpoint"])
+async def test_an_announce_that_raises_costs_one_datagram_not_the_server(
+    make_runtime, monkeypatch, caplog, batched
+):
+    if not batched:
+        monkeypatch.setattr(BatchSocket, "available", staticmethod(lambda: False))
+    elif not BatchSocket.available():
+        pytest.skip("recvmmsg/sendmmsg are not available here")
+    runtime = await make_runtime(udp=True, api_port=0, host="127.0.0.1")
+    await runtime.start(health=None)  # type: ignore[arg-type]
+    tracker = runtime.tracker
+    working = tracker.announce
+
+    async def broken(*args, **kwargs):
+        tracker.announce = working  # type: ignore[method-assign]  # fails once
+        raise RuntimeError("a bug in announce")
+
+    tracker.announce = broken  # type: ignore[method-assign]
+    server = UdpTracker(tracker)
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve_udp(server, runtime.udp_sockets, stop))
+    port = runtime.udp_sockets[0].getsockname()[1]
+    try:
+        loop = asyncio.get_running_loop()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.setblocking(False)
+            await loop.sock_connect(sock, ("127.0.0.1", port))
+
+            async def ask(packet: bytes) -> bytes:
+                await loop.sock_sendall(sock, packet)
+                return await asyncio.wait_for(loop.sock_recv(sock, 100), 5)
+
+            _, _, cid = struct.unpack(">IIQ", await ask(connect_packet(5)))
+            with caplog.at_level(logging.ERROR, logger="torrentstack.tracker.udp"):
+                await loop.sock_sendall(sock, announce_packet(cid, left=0, txid=8))
+                # answered in order: a reply to the next packet means the first was handled
+                reply = await ask(announce_packet(cid, left=0, txid=9))
+            assert struct.unpack(">II", reply[:8]) == (1, 9)  # the server went on
+        assert server.failed == 1 and not task.done()
+        assert "udp: unhandled error answering a datagram" in caplog.text
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+        for sock in runtime.udp_sockets:
+            sock.close()

@@ -12,6 +12,8 @@ from typing import Any
 
 import redis.asyncio
 import redis.exceptions
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 from torrentstack.cache import CacheError
 
@@ -19,6 +21,14 @@ Arg = bytes | str | int | float
 
 _GLOB_SPECIAL = re.compile(rb"([*?\[\]\\])")
 _DELETE_BATCH = 500
+
+# A command answers in well under a millisecond; one that waits this long meets a server that
+# is frozen or unreachable, and fails (CacheError) instead of holding its caller indefinitely.
+# redis-py's defaults differ by version (no timeout in older releases, several retries with
+# backoff in newer ones), so they are set here: no retries, a failure is reported at once and
+# the next command connects again.
+_CONNECT_TIMEOUT = 2.0
+_COMMAND_TIMEOUT = 3.0
 
 
 def _error(operation: str, exc: Exception) -> CacheError:
@@ -84,7 +94,12 @@ class RedisConnection:
 async def connect(url: str) -> RedisConnection:
     """Open a connection pool to `url` (redis:// or rediss://) and check it with PING."""
     try:
-        client = redis.asyncio.Redis.from_url(url)
+        client = redis.asyncio.Redis.from_url(
+            url,
+            socket_connect_timeout=_CONNECT_TIMEOUT,
+            socket_timeout=_COMMAND_TIMEOUT,
+            retry=Retry(NoBackoff(), 0),
+        )
     except ValueError as exc:  # a malformed URL; the text is not repeated, it may hold a password
         raise CacheError("bad redis URL", operation="connect") from exc
     try:

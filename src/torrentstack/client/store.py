@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from torrentstack.client.models import StoredCategory, StoredPreference, StoredTag, StoredTorrent
 from torrentstack.client.records import Options
-from torrentstack.errors import DatabaseError
+from torrentstack.db.errors import database_errors
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,14 +41,12 @@ class ClientStore:
         self.engine = engine
 
     async def load(self) -> Saved:
-        try:
+        with database_errors("load the client's state"):
             async with self.engine.connect() as conn:
                 torrents = (await conn.execute(select(StoredTorrent.__table__))).all()
                 categories = (await conn.execute(select(StoredCategory.__table__))).all()
                 tags = (await conn.execute(select(StoredTag.name))).scalars().all()
                 prefs = (await conn.execute(select(StoredPreference.__table__))).all()
-        except SQLAlchemyError as exc:
-            raise DatabaseError(f"cannot load the client's state: {exc}") from exc
         return Saved(
             torrents=[
                 SavedTorrent(t.hash, t.torrent, t.magnet, Options.from_json(json.loads(t.options)))
@@ -77,7 +74,7 @@ class ClientStore:
         """Rewrite the options of stored torrents."""
         if not options:
             return
-        try:
+        with database_errors("save torrent options"):
             async with self.engine.begin() as conn:
                 for hash_, opts in options.items():
                     await conn.execute(
@@ -85,8 +82,6 @@ class ClientStore:
                         .where(StoredTorrent.hash == hash_)
                         .values(options=json.dumps(opts.to_json()))
                     )
-        except SQLAlchemyError as exc:
-            raise DatabaseError(f"cannot save torrent options: {exc}") from exc
 
     async def remove_torrents(self, hashes: Iterable[str]) -> None:
         await self._delete(StoredTorrent, StoredTorrent.hash, list(hashes))
@@ -114,21 +109,17 @@ class ClientStore:
     async def _replace(self, model: Any, key: str, rows: list[dict[str, Any]]) -> None:
         table = model.__table__
         column = table.c[key]
-        try:
+        with database_errors(f"save {table.name}"):
             async with self.engine.begin() as conn:
                 for start in range(0, len(rows), 500):
                     chunk = rows[start : start + 500]
                     await conn.execute(delete(table).where(column.in_([r[key] for r in chunk])))
                     await conn.execute(table.insert(), chunk)
-        except SQLAlchemyError as exc:
-            raise DatabaseError(f"cannot save {table.name}: {exc}") from exc
 
     async def _delete(self, model: Any, column: Any, keys: list[str]) -> None:
         if not keys:
             return
-        try:
+        with database_errors("delete client state"):
             async with self.engine.begin() as conn:
                 for start in range(0, len(keys), 500):
                     await conn.execute(delete(model).where(column.in_(keys[start : start + 500])))
-        except SQLAlchemyError as exc:
-            raise DatabaseError(f"cannot delete client state: {exc}") from exc

@@ -26,8 +26,8 @@ def database_url(settings: DatabaseSettings, data_dir: Path) -> URL:
         return URL.create("sqlite+aiosqlite", database=str(data_dir / SQLITE_FILENAME))
     try:
         url = make_url(settings.url)
-    except ArgumentError as exc:
-        raise DatabaseError(f"database.url is not a database URL: {exc}") from None
+    except ArgumentError:  # SQLAlchemy 2.0's message repeats the URL, password and all
+        raise DatabaseError("database.url is not a database URL") from None
     backend = url.get_backend_name()
     if backend not in _ASYNC_DRIVERS:
         raise DatabaseError(
@@ -39,20 +39,33 @@ def database_url(settings: DatabaseSettings, data_dir: Path) -> URL:
 
 
 def create_engine(settings: DatabaseSettings, data_dir: Path) -> AsyncEngine:
-    """Create the engine; for SQLite make the directory and set WAL, foreign keys, busy timeout."""
+    """Create the engine; for SQLite make the directory and set WAL, foreign keys, busy timeout.
+
+    Bound parameters are hidden (`hide_parameters`): SQLAlchemy's error messages and its echo
+    log never show the values, which include password hashes and passkeys.
+    """
     url = database_url(settings, data_dir)
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(url, settings)
     return create_async_engine(
-        url, echo=settings.echo, pool_size=settings.pool_size, pool_pre_ping=True
+        url,
+        echo=settings.echo,
+        hide_parameters=True,
+        pool_size=settings.pool_size,
+        pool_pre_ping=True,
     )
 
 
 def _sqlite_engine(url: URL, settings: DatabaseSettings) -> AsyncEngine:
+    # aiosqlite logs every statement with its bound values at DEBUG: never pass those on
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(
-        url, echo=settings.echo, connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000}
+        url,
+        echo=settings.echo,
+        hide_parameters=True,
+        connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
     )
 
     @event.listens_for(engine.sync_engine, "connect")

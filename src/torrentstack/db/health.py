@@ -6,8 +6,10 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from torrentstack.db.errors import database_errors
+from torrentstack.errors import DatabaseError
 
 logger = logging.getLogger(__name__)
 
@@ -17,10 +19,11 @@ def database_check(engine: AsyncEngine) -> Callable[[], Awaitable[bool]]:
 
     async def check() -> bool:
         try:
-            async with engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-        except (SQLAlchemyError, OSError) as exc:
-            logger.warning("health check: database unavailable (%s)", type(exc).__name__)
+            with database_errors("reach the database"):
+                async with engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
+        except DatabaseError as exc:  # "cannot reach the database: ConnectionRefusedError"
+            logger.warning("health check: %s", exc)
             return False
         return True
 

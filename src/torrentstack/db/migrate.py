@@ -11,9 +11,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Connection
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from torrentstack.db.errors import database_errors
 from torrentstack.errors import DatabaseError
 
 logger = logging.getLogger(__name__)
@@ -45,11 +45,9 @@ async def downgrade(engine: AsyncEngine, revision: str = "base") -> str | None:
 
 async def current_revision(engine: AsyncEngine) -> str | None:
     """Return the revision the database is at (None for an empty database)."""
-    try:
+    with database_errors("read the schema revision"):
         async with engine.connect() as conn:
             return await conn.run_sync(_current)
-    except (SQLAlchemyError, OSError) as exc:
-        raise DatabaseError(f"cannot read the schema revision: {exc}") from exc
 
 
 def _current(conn: Connection) -> str | None:
@@ -68,9 +66,10 @@ async def _run(engine: AsyncEngine, direction: str, revision: str) -> str | None
         return _current(conn)
 
     try:
-        async with engine.begin() as conn:
-            reached = await conn.run_sync(apply)
-    except (SQLAlchemyError, OSError, CommandError) as exc:
-        raise DatabaseError(f"database migration failed: {exc}") from exc
+        with database_errors(f"{direction} the database schema"):
+            async with engine.begin() as conn:
+                reached = await conn.run_sync(apply)
+    except CommandError as exc:  # Alembic's own: an unknown revision, a broken history; no SQL
+        raise DatabaseError(f"database migration failed: {exc}", action=direction) from exc
     logger.info("database schema at revision %s", reached or "base")
     return reached

@@ -1,6 +1,6 @@
 """Reading and writing the tracker's durable state (whitelist, keys, completed counts, links).
 
-Database errors are translated into `DatabaseError` here, where SQLAlchemy enters.
+Database errors become `DatabaseError` here, where SQLAlchemy enters (`db.errors`).
 """
 
 from __future__ import annotations
@@ -10,16 +10,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from torrentstack.errors import DatabaseError
+from torrentstack.db.errors import database_errors
 from torrentstack.tracker.models import HashLink, TorrentStats, TrackerKey, WhitelistEntry
 from torrentstack.tracker.policy import AuthKey
-
-
-def _translated(action: str, exc: SQLAlchemyError) -> DatabaseError:
-    return DatabaseError(f"tracker: cannot {action}: {type(exc).__name__}")
 
 
 def _upsert(engine: AsyncEngine):  # type: ignore[no-untyped-def]  # two dialects' insert()
@@ -27,77 +22,63 @@ def _upsert(engine: AsyncEngine):  # type: ignore[no-untyped-def]  # two dialect
 
 
 async def load_whitelist(engine: AsyncEngine) -> set[bytes]:
-    try:
+    with database_errors("load the tracker whitelist"):
         async with engine.connect() as conn:
             rows = await conn.execute(select(WhitelistEntry.info_hash))
             return {bytes.fromhex(h) for (h,) in rows}
-    except SQLAlchemyError as exc:
-        raise _translated("load the whitelist", exc) from exc
 
 
 async def add_to_whitelist(engine: AsyncEngine, info_hash: bytes) -> None:
     insert = _upsert(engine)
-    try:
+    with database_errors("add to the tracker whitelist"):
         async with engine.begin() as conn:
             await conn.execute(
                 insert(WhitelistEntry).values(info_hash=info_hash.hex()).on_conflict_do_nothing()
             )
-    except SQLAlchemyError as exc:
-        raise _translated("add to the whitelist", exc) from exc
 
 
 async def remove_from_whitelist(engine: AsyncEngine, info_hash: bytes) -> None:
-    try:
+    with database_errors("remove from the tracker whitelist"):
         async with engine.begin() as conn:
             await conn.execute(
                 delete(WhitelistEntry).where(WhitelistEntry.info_hash == info_hash.hex())
             )
-    except SQLAlchemyError as exc:
-        raise _translated("remove from the whitelist", exc) from exc
 
 
 async def load_keys(engine: AsyncEngine) -> list[AuthKey]:
-    try:
+    with database_errors("load the tracker keys"):
         async with engine.connect() as conn:
             rows = await conn.execute(select(TrackerKey.key, TrackerKey.valid_until))
             return [
                 AuthKey(key, None if until is None else until.timestamp()) for key, until in rows
             ]
-    except SQLAlchemyError as exc:
-        raise _translated("load the keys", exc) from exc
 
 
 async def save_key(engine: AsyncEngine, key: AuthKey) -> bool:
     """Store a new key; return False when that key exists already."""
     until = None if key.valid_until is None else datetime.fromtimestamp(key.valid_until, UTC)
     insert = _upsert(engine)
-    try:
+    with database_errors("save a tracker key"):
         async with engine.begin() as conn:
             result = await conn.execute(
                 insert(TrackerKey).values(key=key.key, valid_until=until).on_conflict_do_nothing()
             )
             return bool(result.rowcount)
-    except SQLAlchemyError as exc:
-        raise _translated("save a key", exc) from exc
 
 
 async def delete_key(engine: AsyncEngine, key: str) -> bool:
     """Delete a key; return whether it existed."""
-    try:
+    with database_errors("delete a tracker key"):
         async with engine.begin() as conn:
             result = await conn.execute(delete(TrackerKey).where(TrackerKey.key == key))
             return bool(result.rowcount)
-    except SQLAlchemyError as exc:
-        raise _translated("delete a key", exc) from exc
 
 
 async def load_completed(engine: AsyncEngine) -> dict[bytes, int]:
-    try:
+    with database_errors("load completed counts"):
         async with engine.connect() as conn:
             rows = await conn.execute(select(TorrentStats.info_hash, TorrentStats.completed))
             return {bytes.fromhex(h): n for h, n in rows}
-    except SQLAlchemyError as exc:
-        raise _translated("load completed counts", exc) from exc
 
 
 async def add_completed(engine: AsyncEngine, increments: Mapping[bytes, int]) -> None:
@@ -105,7 +86,7 @@ async def add_completed(engine: AsyncEngine, increments: Mapping[bytes, int]) ->
     if not increments:
         return
     insert = _upsert(engine)
-    try:
+    with database_errors("save completed counts"):
         async with engine.begin() as conn:
             for info_hash, n in sorted(increments.items()):
                 stmt = insert(TorrentStats).values(info_hash=info_hash.hex(), completed=n)
@@ -115,23 +96,19 @@ async def add_completed(engine: AsyncEngine, increments: Mapping[bytes, int]) ->
                         set_={"completed": TorrentStats.completed + n},
                     )
                 )
-    except SQLAlchemyError as exc:
-        raise _translated("save completed counts", exc) from exc
 
 
 async def load_links(engine: AsyncEngine) -> dict[bytes, bytes]:
     """Return alias -> primary for every linked hybrid hash."""
-    try:
+    with database_errors("load hash links"):
         async with engine.connect() as conn:
             rows = await conn.execute(select(HashLink.alias, HashLink.primary))
             return {bytes.fromhex(a): bytes.fromhex(p) for a, p in rows}
-    except SQLAlchemyError as exc:
-        raise _translated("load hash links", exc) from exc
 
 
 async def save_link(engine: AsyncEngine, primary: bytes, alias: bytes) -> None:
     insert = _upsert(engine)
-    try:
+    with database_errors("save a hash link"):
         async with engine.begin() as conn:
             stmt = insert(HashLink).values(alias=alias.hex(), primary=primary.hex())
             await conn.execute(
@@ -139,5 +116,3 @@ async def save_link(engine: AsyncEngine, primary: bytes, alias: bytes) -> None:
                     index_elements=[HashLink.alias], set_={"primary": primary.hex()}
                 )
             )
-    except SQLAlchemyError as exc:
-        raise _translated("save a hash link", exc) from exc

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -17,7 +17,7 @@ from torrentstack.bittorrent.announce import Announce, AnnounceEvent
 from torrentstack.cache import CacheError
 from torrentstack.clock import Clock
 from torrentstack.config import TrackerSettings
-from torrentstack.errors import DatabaseError
+from torrentstack.periodic import Periodic, describe
 from torrentstack.tracker import repository
 from torrentstack.tracker.completed import CompletedCounts
 from torrentstack.tracker.policy import AccessPolicy, AuthKey, Registry, TrackerMode, TransferDelta
@@ -71,6 +71,9 @@ class Tracker:
         self.clock = clock
         self.counters = RequestCounters()
         self.ledger: list[TransferDelta] = []
+        self.store_failures = 0  # announces and scrapes failed since the store last answered
+        self.expiry = Periodic("tracker-expire", self.expire, settings.cleanup_interval)
+        self.flusher = Periodic("tracker-flush", self.flush, 1.0)
 
     async def load(self) -> None:
         """Read whitelist, keys, completed counts and hash links from the database."""
@@ -116,9 +119,11 @@ class Tracker:
             outcome = await self.store.announce(
                 request.info_hash, peer, numwant, both_families=both_families
             )
-        except CacheError:
-            logger.warning("announce failed: swarm store unavailable", exc_info=True)
+        except CacheError as exc:
+            self._store_failed("announce", exc)
             return Rejected(REASON_UNAVAILABLE)
+        if self.store_failures:
+            self._store_back()
         if outcome.completed_now:
             self.completed.increment(request.info_hash)
         moved = outcome.uploaded_delta or outcome.downloaded_delta
@@ -154,9 +159,12 @@ class Tracker:
         shown = [h for h, ok in zip(hashes, visible, strict=True) if ok]
         try:
             counts = await self.store.scrape(shown)
-        except CacheError:
-            logger.warning("scrape failed: swarm store unavailable", exc_info=True)
+        except CacheError as exc:
+            self._store_failed("scrape", exc)
             counts = [None] * len(shown)
+        else:
+            if self.store_failures and shown:  # no hash shown: the store was not asked
+                self._store_back()
         found = iter(counts)
         rows: list[ScrapeRow] = []
         for info_hash, ok in zip(hashes, visible, strict=True):
@@ -169,6 +177,21 @@ class Tracker:
             else:
                 rows.append((info_hash, c.complete, c.downloaded, c.incomplete))
         return rows
+
+    def _store_failed(self, operation: str, exc: CacheError) -> None:
+        """Count a store failure; log the first of an outage only (load would flood the log)."""
+        self.store_failures += 1
+        if self.store_failures == 1:
+            logger.warning(
+                "%s failed: swarm store unavailable (%s); answering %r until it is back",
+                operation,
+                describe(exc),
+                REASON_UNAVAILABLE,
+            )
+
+    def _store_back(self) -> None:
+        logger.warning("swarm store available again after %d failed requests", self.store_failures)
+        self.store_failures = 0
 
     # --- administration (the Torrust API) ------------------------------------------------------
 
@@ -209,33 +232,40 @@ class Tracker:
         return await self.store.expire(self.clock() - self.settings.peer_timeout)
 
     async def flush(self) -> None:
-        """Write completed counts and hand transfer deltas to the registry."""
+        """Write completed counts and hand transfer deltas to the registry.
+
+        Whatever fails stays pending for the next flush; the ledger is tried even when the
+        completed counts fail, and a failure is raised afterwards.
+        """
         try:
             await self.completed.flush()
-        except DatabaseError:
-            logger.warning("completed counts not saved yet; retrying", exc_info=True)
-        if self.ledger:
-            batch, self.ledger = self.ledger, []
-            await self.registry.record_transfers(batch)
+        finally:
+            if self.ledger:
+                batch, self.ledger = self.ledger, []
+                try:
+                    await self.registry.record_transfers(batch)
+                except BaseException:
+                    self.ledger[:0] = batch  # older deltas first, as they happened
+                    raise
 
     async def run_background(self, stop: asyncio.Event) -> None:
-        """Expire peers and flush counts until `stop`, then flush one last time."""
+        """Expire peers and flush counts until `stop`, then flush one last time.
+
+        A failing run (Redis or the database gone) is logged and retried on the next tick;
+        it never stops the other loops or the process.
+        """
         async with asyncio.TaskGroup() as group:
-            group.create_task(
-                _every(self.settings.cleanup_interval, self.expire, stop), name="tracker-expire"
+            for job in (self.expiry, self.flusher):
+                group.create_task(job.run(stop), name=job.name)
+        if not await self.flusher.tick():
+            logger.error(
+                "tracker: counts and transfers not saved at stop: %d pending", self.pending
             )
-            group.create_task(_every(1.0, self.flush, stop), name="tracker-flush")
-        await self.flush()
 
-
-async def _every(
-    seconds: float, action: Callable[[], Awaitable[object]], stop: asyncio.Event
-) -> None:
-    while not stop.is_set():
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=seconds)
-        except TimeoutError:
-            await action()
+    @property
+    def pending(self) -> int:
+        """Completed increments and transfer deltas not yet written."""
+        return sum(self.completed.pending.values()) + len(self.ledger)
 
 
 def event_name(event: AnnounceEvent) -> str:

@@ -65,6 +65,7 @@ class UdpTracker:
         self.tracker = tracker
         self.connection_ids = connection_ids or ConnectionIds()
         self.dropped = 0
+        self.failed = 0  # datagrams whose answer raised (a bug): dropped, the server goes on
 
     def fast_path(self) -> UdpFastPath | None:
         """The compiled fast path over this tracker's state, or None where it cannot serve.
@@ -104,6 +105,11 @@ class UdpTracker:
         """What the fast path checks hashes against: the whitelist in listed mode, else None."""
         policy = self.tracker.policy
         return policy.whitelist if policy.mode.listed else None
+
+    def unhandled(self, exc: Exception) -> None:
+        """Count and log a datagram whose answer raised; it goes unanswered."""
+        self.failed += 1
+        logger.error("udp: unhandled error answering a datagram", exc_info=exc)
 
     async def handle(self, data: bytes, address: bytes) -> bytes | None:
         """Answer one datagram from `address` (packed IP + port); None means drop it."""
@@ -190,7 +196,11 @@ class _Protocol(asyncio.DatagramProtocol):
                     address = pack_endpoint(addr[0], addr[1])
                 except EndpointError:
                     continue
-                reply = await handle(data, address)
+                try:
+                    reply = await handle(data, address)
+                except Exception as exc:  # one datagram lost, not the UDP server
+                    self.server.unhandled(exc)
+                    continue
                 if reply is not None:
                     transport.sendto(reply, addr)
 
@@ -308,7 +318,11 @@ async def _answer(
         address = endpoint_of(name)
         if address is None:
             continue
-        reply = await handle(data, address)
+        try:
+            reply = await handle(data, address)
+        except Exception as exc:  # one datagram lost, not the UDP server (and the process)
+            server.unhandled(exc)
+            continue
         if reply is not None:
             replies.append((reply, name))
             if len(replies) == FLUSH_EVERY:  # answer early: the client waits on these
