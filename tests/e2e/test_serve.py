@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 
 import httpx
 import pytest
@@ -119,13 +120,14 @@ def second_serve(env: dict[str, str], *args: str) -> subprocess.CompletedProcess
 def test_a_second_serve_says_in_one_line_why_it_cannot_start(tmp_path):
     proc, ports, lines = start(tmp_path, "tracker", "client")
     try:
-        assert any(
-            line.rstrip().endswith(
-                f"ready: tracker on port {ports['tracker']}, tracker-api on port "
-                f"{ports['tracker-api']}, client on port {ports['client']}"
-            )
-            for line in lines
-        ), "".join(lines)
+        ready = (
+            f"ready: tracker on port {ports['tracker']}, tracker-api on port "
+            f"{ports['tracker-api']}, client on port {ports['client']}"
+        )
+        deadline = time.monotonic() + 30  # the line follows the per-listener ones
+        while not any(line.rstrip().endswith(ready) for line in lines):
+            assert time.monotonic() < deadline, "".join(lines)
+            time.sleep(0.05)
         # the same data directory: refused before anything else
         same = second_serve(serve_env(tmp_path / "data"), "tracker")
         assert same.returncode == 1
