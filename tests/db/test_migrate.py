@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+
 import pytest
 from sqlalchemy import inspect
 
@@ -38,3 +42,57 @@ async def test_unknown_revision_is_a_database_error(database_settings, tmp_path)
             await migrate.upgrade(engine, "no-such-revision")
     finally:
         await engine.dispose()
+
+
+RACER = """
+import asyncio, os, sys, time
+from pathlib import Path
+from torrentstack.config import DatabaseSettings
+from torrentstack.db import migrate
+from torrentstack.db.engine import create_engine
+
+async def main():
+    engine = create_engine(DatabaseSettings(url=sys.argv[1]), Path(sys.argv[2]))
+    Path(sys.argv[3]).touch()  # ready
+    go = Path(sys.argv[4])
+    deadline = time.monotonic() + 60
+    while not go.exists() and time.monotonic() < deadline:
+        await asyncio.sleep(0.001)
+    try:
+        print(await migrate.upgrade(engine))
+    finally:
+        await engine.dispose()
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.database
+@pytest.mark.slow
+def test_processes_migrating_one_empty_database_at_once_all_succeed(database_settings, tmp_path):
+    url = database_settings.url or f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"
+    go = tmp_path / "go"
+    procs = []
+    for i in range(6):
+        ready = tmp_path / f"ready-{i}"
+        procs.append(
+            (
+                ready,
+                subprocess.Popen(
+                    [sys.executable, "-c", RACER, url, str(tmp_path), str(ready), str(go)],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                ),
+            )
+        )
+    deadline = time.monotonic() + 60
+    while not all(ready.exists() for ready, _ in procs):  # every racer at the start line
+        assert time.monotonic() < deadline, "the racers did not start"
+        time.sleep(0.01)
+    go.touch()
+    head = migrate.heads()[0]
+    for _, proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        assert out.strip() == head
