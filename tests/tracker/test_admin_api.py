@@ -245,7 +245,7 @@ async def test_v1_keys_body(api, clock):
     assert random_permanent["valid_until"] is None and random_permanent["expiry_time"] is None
     assert tracker.policy.keys[random_permanent["key"]].valid_until is None
     assert chosen.json()["key"] == KEY and chosen.json()["valid_until"] == int(clock() + 10)
-    assert duplicate.status_code == 500 and "failed to generate key" in duplicate.text
+    assert duplicate.status_code == 409 and "failed to generate key" in duplicate.text
 
 
 @pytest.mark.parametrize(
@@ -259,6 +259,21 @@ async def test_v1_keys_body(api, clock):
         ('{"key": 5, "seconds_valid": null}', "application/json", 422, "key: invalid type"),
         ('{"key": "short", "seconds_valid": null}', "application/json", 400, "Key must be"),
         (f'{{"key": "{"!" * 32}", "seconds_valid": null}}', "application/json", 400, "chars"),
+        ("[" * 100_000 + "]" * 100_000, "application/json", 413, "length limit"),
+        ('{"a":' * 50_000 + "1" + "}" * 50_000, "application/json", 413, "length limit"),
+        ("[" * 30_000 + "]" * 30_000, "application/json", 400, "recursion limit exceeded"),
+        (
+            '{"key": null, "seconds_valid": ' + "9" * 5000 + "}",
+            "application/json",
+            400,
+            "out of range",
+        ),
+        ('{"key": null, "seconds_valid": ' + "9" * 4000 + "}", "application/json", 400, "duration"),
+        ('{"key": null, "seconds_valid": -' + "9" * 4000 + "}", "application/json", 422, "u64"),
+        ('{"key": null, "seconds_valid": 1e999}', "application/json", 422, "u64"),
+        ('{"key": "\\ud800", "seconds_valid": null}', "application/json", 400, "lone surrogate"),
+        ('{"key": null, "seconds_valid": null, "x": ["\\udfff"]}', "application/json", 400, "lone"),
+        (b"\xff\xfe", "application/json", 400, "Failed to parse"),
     ],
 )
 async def test_v1_keys_bad_bodies(api, body, content_type, status, text):
@@ -283,7 +298,7 @@ async def test_key_delete_and_reload(api, prefix):
         assert (await client.delete(f"{prefix}/key/{KEY}?{T}")).json() == {"status": "ok"}
         assert KEY not in tracker.policy.keys
         again = await client.delete(f"{prefix}/key/{KEY}?{T}")
-        assert again.status_code == 500 and "failed to delete key" in again.text
+        assert again.status_code == 404 and "failed to delete key" in again.text
         await client.get(f"{prefix}/keys/reload?{T}")
         assert KEY not in tracker.policy.keys  # gone from the database too
 

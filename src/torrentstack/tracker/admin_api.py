@@ -121,10 +121,11 @@ def _key_response(key: AuthKey, *, legacy: bool) -> JSONResponse:
     return JSONResponse(body, media_type="application/json; charset=utf-8")
 
 
-def _rejection(reason: str) -> PlainTextResponse:
-    """Torrust's 500 `Unhandled rejection` body (its status too, except for auth: see guard)."""
+def _rejection(reason: str, status: int) -> PlainTextResponse:
+    """Torrust's `Unhandled rejection` body; Torrust answers it 500 whatever the cause, we say
+    what happened: 404 (no such key), 409 (a duplicate), 503 (the database is away)."""
     escaped = reason.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return PlainTextResponse(f'Unhandled rejection: Err {{ reason: "{escaped}" }}', 500)
+    return PlainTextResponse(f'Unhandled rejection: Err {{ reason: "{escaped}" }}', status)
 
 
 def _expiry_text(epoch: float) -> str:
@@ -186,7 +187,7 @@ class AdminApi:
             try:
                 return await handler(request)
             except DatabaseError as exc:
-                return _rejection(f"database error: {exc}")
+                return _rejection(f"database error: {exc}", 503)
 
         guarded.__name__ = handler.__name__
         guarded.__doc__ = handler.__doc__
@@ -285,7 +286,7 @@ class AdminApi:
                 return _bad_request(f'Invalid URL: Cannot parse `"{text}"` to a `u64`')
             key = AuthKey(generate_key(), self.tracker.clock() + seconds)
             if not await self.tracker.key_add(key):
-                return _rejection("failed to generate key: duplicate key")
+                return _rejection("failed to generate key: duplicate key", 409)
             return _key_response(key, legacy=legacy)
 
         return key_generate
@@ -295,10 +296,14 @@ class AdminApi:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != "application/json" and not content_type.endswith("+json"):
             return PlainTextResponse("Expected request with `Content-Type: application/json`", 415)
-        try:
-            body = json.loads(await request.body())
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            return _bad_request(f"Failed to parse the request body as JSON: {exc}")
+        raw = await request.body()
+        if len(raw) > MAX_JSON_BODY:
+            return PlainTextResponse(
+                "Failed to buffer the request body: length limit exceeded", 413
+            )
+        body, error = read_json(raw)
+        if error is not None:
+            return _bad_request(f"Failed to parse the request body as JSON: {error}")
         problem = _key_form_problem(body)
         if problem is not None:
             return PlainTextResponse(
@@ -317,7 +322,7 @@ class AdminApi:
         until = None if seconds is None else self.tracker.clock() + seconds
         key = AuthKey(given if given is not None else generate_key(), until)
         if not await self.tracker.key_add(key):
-            return _rejection("failed to generate key: UNIQUE constraint failed: keys.key")
+            return _rejection("failed to generate key: UNIQUE constraint failed: keys.key", 409)
         return _key_response(key, legacy=False)
 
     def _key_delete(self, legacy: bool) -> Handler:
@@ -327,7 +332,7 @@ class AdminApi:
             if not legacy and not is_valid_key(key):
                 return _bad_request(f'Invalid auth key id param "{key}"')
             if not await self.tracker.key_remove(key):
-                return _rejection("failed to delete key: no such key")
+                return _rejection("failed to delete key: no such key", 404)
             return _ok()
 
         return key_delete
@@ -336,6 +341,45 @@ class AdminApi:
         """Reload keys from the database."""
         await self.tracker.keys_reload()
         return _ok()
+
+
+MAX_JSON_BODY = 64 * 1024  # a key form is a few dozen bytes
+
+
+def read_json(raw: bytes) -> tuple[Any, str | None]:
+    """Parse a JSON body; (value, None), or (None, what is wrong) for any bad input.
+
+    Beyond syntax errors: nesting too deep for the parser (RecursionError) and integers over
+    Python's digit limit (ValueError) are bad input too, answered 400 rather than 500.
+    """
+    try:
+        value = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return None, str(exc)
+    except RecursionError:
+        return None, "recursion limit exceeded"
+    except ValueError:
+        return None, "number out of range"
+    if _has_lone_surrogate(value):  # "\\ud800" is valid JSON but no string of Unicode text
+        return None, "lone surrogate in hex escape"
+    return value, None
+
+
+def _has_lone_surrogate(value: object) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+    return False
 
 
 def _unauthorized(reason: str) -> PlainTextResponse:
