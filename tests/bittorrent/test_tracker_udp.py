@@ -449,3 +449,11 @@ def test_fuzz_mutated_real_packets(data: st.DataObject) -> None:
         else:
             del raw[at:]
     _parses_or_packet_error(bytes(raw))
+
+
+def test_a_long_scrape_cut_mid_hash_is_answered_up_to_the_cap() -> None:
+    hashes = b"".join(bytes([n]) * 20 for n in range(MAX_SCRAPE_HASHES + 30))
+    cut = HEADER.pack(CID, 2, 7) + hashes[: 20 * (MAX_SCRAPE_HASHES + 27) + 7]  # mid-hash
+    request = parse_request(cut)
+    assert isinstance(request, UdpScrape)
+    assert request.info_hashes == [bytes([n]) * 20 for n in range(MAX_SCRAPE_HASHES)]

@@ -296,3 +296,36 @@ async def test_an_announce_that_raises_costs_one_datagram_not_the_server(
         await asyncio.wait_for(task, 10)
         for sock in runtime.udp_sockets:
             sock.close()
+
+
+@pytest.mark.parametrize("compiled", [False, True], ids=["python", "compiled"])
+async def test_a_scrape_of_150_hashes_is_answered_for_as_many_as_allowed(make_runtime, compiled):
+    """2,416 bytes: more than a receive buffer of the batched paths (2,048) holds."""
+    if not BatchSocket.available():
+        pytest.skip("recvmmsg/sendmmsg are not available here")
+    if compiled:
+        compiled_core()
+    runtime = await make_runtime(udp=True, api_port=0, host="127.0.0.1", compiled=compiled)
+    await runtime.start(health=None)  # type: ignore[arg-type]
+    port = runtime.udp_sockets[0].getsockname()[1]
+    stop = asyncio.Event()
+    task = asyncio.create_task(runtime.run(stop))
+    try:
+        loop = asyncio.get_running_loop()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.setblocking(False)
+            await loop.sock_connect(sock, ("127.0.0.1", port))
+            await loop.sock_sendall(sock, connect_packet(5))
+            cid = struct.unpack(">IIQ", await asyncio.wait_for(loop.sock_recv(sock, 100), 5))[2]
+            await loop.sock_sendall(sock, announce_packet(cid, left=0))
+            await asyncio.wait_for(loop.sock_recv(sock, 100), 5)
+            hashes = HASH_A + b"".join(bytes([n]) * 20 for n in range(1, 150))
+            await loop.sock_sendall(sock, struct.pack(">QII", cid, 2, 9) + hashes)
+            reply = await asyncio.wait_for(loop.sock_recv(sock, 65536), 5)
+        allowed = runtime.settings.max_scrape_torrents
+        assert struct.unpack(">II", reply[:8]) == (2, 9), reply[:40]
+        assert len(reply) == 8 + 12 * allowed
+        assert struct.unpack(">III", reply[8:20]) == (1, 0, 0)  # HASH_A: one seeder
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)

@@ -196,7 +196,9 @@ def _url_data(data: bytes, pos: int, connection_id: int, transaction_id: int) ->
 
 def _scrape(data: bytes, connection_id: int, transaction_id: int) -> UdpScrape:
     count, partial = divmod(len(data) - 16, 20)
-    if count == 0 or partial:
+    # Bytes past the hashes answered are never read: a long scrape that a receive buffer cut
+    # short (mid-hash) is answered like any other with more hashes than are answered.
+    if count == 0 or (partial and count < MAX_SCRAPE_HASHES):
         problem = "no info hash" if count == 0 else "a partial info hash"
         raise UdpPacketError(
             f"scrape with {problem}", transaction_id=transaction_id, connection_id=connection_id
