@@ -6,6 +6,7 @@ import pytest
 
 from tests.tracker.conftest import client_for
 from tests.tracker.wire import HASH_A, HASH_B, announce_query, decoded, scrape_query
+from torrentstack.tracker.admin_api import AdminApi
 from torrentstack.tracker.http import TrackerHttpApp
 from torrentstack.tracker.policy import AuthKey
 
@@ -53,6 +54,18 @@ async def test_completed_count_is_loaded_when_an_entry_is_created_again(make_run
     await tracker.flush()
     restarted = (await make_runtime(peer_timeout=60)).tracker
     assert (await scrape(restarted, HASH_B))[HASH_B][b"downloaded"] == 1
+    # the admin API knows the torrent as the scrape does: no peers, its completed count
+    async with client_for(AdminApi(restarted, ["t"]).app()) as client:
+        detail = (await client.get(f"/api/v1/torrent/{HASH_B.hex()}?token=t")).json()
+        unknown = (await client.get(f"/api/v1/torrent/{'ab' * 20}?token=t")).json()
+    assert detail == {
+        "info_hash": HASH_B.hex(),
+        "seeders": 0,
+        "completed": 1,
+        "leechers": 0,
+        "peers": [],
+    }
+    assert unknown == "torrent not known"
     # the entry is created by an announce, long after start-up: it starts from the stored count
     reply = await announce(restarted, announce_query(HASH_B, n=5, left=0), ip="10.0.0.5")
     assert reply[b"complete"] == 1

@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from torrentstack.bittorrent.announce import unpack_endpoint
 from torrentstack.bittorrent.peer_id import identify
+from torrentstack.cache import CacheError
 from torrentstack.errors import DatabaseError
 from torrentstack.tracker.policy import KEY_LENGTH, AuthKey, generate_key, is_valid_key
 from torrentstack.tracker.service import Tracker, event_name
@@ -188,6 +189,8 @@ class AdminApi:
                 return await handler(request)
             except DatabaseError as exc:
                 return _rejection(f"database error: {exc}", 503)
+            except CacheError as exc:
+                return _rejection(f"swarm store unavailable: {type(exc).__name__}", 503)
 
         guarded.__name__ = handler.__name__
         guarded.__doc__ = handler.__doc__
@@ -250,8 +253,11 @@ class AdminApi:
             if info_hash is None:
                 return _bad_info_hash(text)
             found = await self.tracker.store.torrent(info_hash)
-            if found is None:
-                return JSONResponse("torrent not known")
+            if found is None:  # no swarm now: known still if its completed count is on record
+                completed = self.tracker.completed.get(info_hash)
+                if not completed:
+                    return JSONResponse("torrent not known")
+                found = (SwarmCounts(0, 0, completed), [])
             counts, peers = found
             peers.sort(key=lambda p: p.peer_id)
             body = _counts(info_hash, counts)
