@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from torrentstack.client.engine import SessionConfig
+from torrentstack.client.engine import ProxyType, SessionConfig
 from torrentstack.client.records import Limits
 from torrentstack.qbittorrent.persona import Persona
 from torrentstack.qbittorrent.preferences import DEFAULTS
 
-# qBittorrent's proxy_type (4.x ints and 4.6+ names) -> libtorrent's proxy_type_t
-_PROXY_TYPES: dict[Any, int] = {
-    -1: 0, 0: 0, 1: 4, 2: 2, 3: 5, 4: 3, 5: 1,
-    "None": 0, "HTTP": 4, "SOCKS5": 2, "SOCKS4": 1,
+# qBittorrent's proxy_type: 4.x ints and 4.6+ names
+_PROXY_TYPES: dict[Any, ProxyType] = {
+    -1: ProxyType.NONE, 0: ProxyType.NONE, 1: ProxyType.HTTP, 2: ProxyType.SOCKS5,
+    3: ProxyType.HTTP_PW, 4: ProxyType.SOCKS5_PW, 5: ProxyType.SOCKS4,
+    "None": ProxyType.NONE, "HTTP": ProxyType.HTTP, "SOCKS5": ProxyType.SOCKS5,
+    "SOCKS4": ProxyType.SOCKS4,
 }  # fmt: skip
 _FLOAT_KEYS = {"max_ratio"}
 
@@ -106,7 +108,7 @@ class Preferences:
             dont_count_slow_torrents=bool(v["dont_count_slow_torrents"]),
             max_connections=max(int(v["max_connec"]), -1),
             max_uploads=max(int(v["max_uploads"]), -1),
-            proxy_type=_PROXY_TYPES.get(v["proxy_type"], 0),
+            proxy_type=_PROXY_TYPES.get(v["proxy_type"], ProxyType.NONE),
             proxy_hostname=str(v["proxy_ip"]),
             proxy_port=int(v["proxy_port"]),
             proxy_username=str(v["proxy_username"]),

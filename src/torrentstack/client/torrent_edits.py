@@ -6,8 +6,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from torrentstack.client import engine as eng
 from torrentstack.client.host import TO_LT, Host, engine_result
 from torrentstack.qbittorrent.errors import BadParams, Conflict
+
+_QUEUE_MOVES = {
+    "top": eng.QueueMove.TOP,
+    "bottom": eng.QueueMove.BOTTOM,
+    "up": eng.QueueMove.UP,
+    "down": eng.QueueMove.DOWN,
+}
 
 
 class TorrentEdits:
@@ -68,7 +76,7 @@ class TorrentEdits:
         if not self.prefs.queueing:
             raise Conflict("Torrent queueing must be enabled")
         chosen = self.hashes(hashes)
-        await engine_result(self._engine().queue(chosen, where))
+        await engine_result(self._engine().queue(chosen, _QUEUE_MOVES[where]))
         await self._refresh_from_engine(list(self.records))
 
     async def set_share_limits(
@@ -103,7 +111,9 @@ class TorrentEdits:
             options = self.records[hash_].options
             if what == "seq_dl":
                 options.seq_dl = not options.seq_dl
-                await engine_result(engine.set_flag([hash_], "sequential_download", options.seq_dl))
+                await engine_result(
+                    engine.set_flag([hash_], eng.TorrentFlag.SEQUENTIAL_DOWNLOAD, options.seq_dl)
+                )
             else:
                 options.f_l_piece_prio = not options.f_l_piece_prio
                 await engine_result(engine.first_last([hash_], options.f_l_piece_prio))
@@ -111,7 +121,7 @@ class TorrentEdits:
 
     async def set_super_seeding(self: Host, hashes: list[str], on: bool) -> None:
         chosen = self.hashes(hashes)
-        await engine_result(self._engine().set_flag(chosen, "super_seeding", on))
+        await engine_result(self._engine().set_flag(chosen, eng.TorrentFlag.SUPER_SEEDING, on))
         for hash_ in chosen:
             self.records[hash_].options.super_seeding = on
         await self._changed(chosen)

@@ -21,9 +21,12 @@ from torrentstack.client.engine.messages import (
     LogLine,
     MetadataReceived,
     Moved,
+    ProxyType,
+    QueueMove,
     SessionConfig,
     Source,
     StatusChanged,
+    TorrentFlag,
 )
 from torrentstack.client.engine.params import parse_torrent
 from torrentstack.client.engine.reading import library_versions
@@ -40,9 +43,12 @@ __all__ = [
     "LogLine",
     "MetadataReceived",
     "Moved",
+    "ProxyType",
+    "QueueMove",
     "SessionConfig",
     "Source",
     "StatusChanged",
+    "TorrentFlag",
     "library_versions",
     "parse_torrent",
 ]

@@ -28,17 +28,27 @@ from torrentstack.client.engine.messages import (
     LogLine,
     MetadataReceived,
     Moved,
+    QueueMove,
     SessionConfig,
     Source,
     StatusChanged,
+    TorrentFlag,
 )
-from torrentstack.client.engine.params import add_params, first_last_priority, settings_pack
+from torrentstack.client.engine.params import (
+    add_params,
+    first_last_priority,
+    ip_filter,
+    settings_pack,
+    torrent_file,
+    write_resume,
+)
 from torrentstack.client.engine.reading import (
     copy_status,
     handle_metadata,
     hex_digest,
     metadata_of,
     peer_info,
+    session_totals,
     torrent_id,
     tracker_entry,
 )
@@ -55,6 +65,16 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _SAVE_FLAGS = lt.torrent_handle.save_info_dict | lt.torrent_handle.flush_disk_cache
+_FLAGS = {
+    TorrentFlag.SEQUENTIAL_DOWNLOAD: lt.torrent_flags.sequential_download,
+    TorrentFlag.SUPER_SEEDING: lt.torrent_flags.super_seeding,
+}
+_QUEUE_MOVES = {
+    QueueMove.TOP: "queue_position_top",
+    QueueMove.BOTTOM: "queue_position_bottom",
+    QueueMove.UP: "queue_position_up",
+    QueueMove.DOWN: "queue_position_down",
+}
 
 
 @dataclass(slots=True)
@@ -245,11 +265,7 @@ class Engine:
         hash_ = torrent_id(alert.handle.info_hashes())
         if hash_ not in self._state.torrents:
             return
-        data = bytes(lt.write_resume_data_buf(alert.params))
-        target = self.resume_dir / f"{hash_}.fastresume"
-        partial = target.with_suffix(".tmp")
-        partial.write_bytes(data)
-        os.replace(partial, target)
+        write_resume(self.resume_dir / f"{hash_}.fastresume", alert.params)
 
     def _save_all_and_wait(self) -> None:
         pending = 0
@@ -373,7 +389,7 @@ class Engine:
 
         return self.submit(run)
 
-    def each(self, hashes: Sequence[str], action: str, *args: Any) -> Future[None]:
+    def _each(self, hashes: Sequence[str], action: str, *args: Any) -> Future[None]:
         """Call one `torrent_handle` method with `args` on every torrent given."""
 
         def run() -> None:
@@ -383,10 +399,9 @@ class Engine:
 
         return self.submit(run)
 
-    def set_flag(self, hashes: Sequence[str], name: str, on: bool) -> Future[None]:
-        """Set or clear a torrent flag: sequential_download, super_seeding ..."""
-        flag = getattr(lt.torrent_flags, name)
-        return self.each(hashes, "set_flags" if on else "unset_flags", flag)
+    def set_flag(self, hashes: Sequence[str], flag: TorrentFlag, on: bool) -> Future[None]:
+        """Set or clear a torrent flag."""
+        return self._each(hashes, "set_flags" if on else "unset_flags", _FLAGS[flag])
 
     def recheck(self, hashes: Sequence[str]) -> Future[None]:
         """Check the data again; a stopped torrent runs for the check and stops after it."""
@@ -401,13 +416,12 @@ class Engine:
         return self.submit(run)
 
     def reannounce(self, hashes: Sequence[str]) -> Future[None]:
-        return self.each(
+        return self._each(
             hashes, "force_reannounce", 0, -1, lt.reannounce_flags_t.ignore_min_interval
         )
 
-    def queue(self, hashes: Sequence[str], where: str) -> Future[None]:
-        """`where`: top, bottom, up or down."""
-        return self.each(hashes, f"queue_position_{where}")
+    def queue(self, hashes: Sequence[str], move: QueueMove) -> Future[None]:
+        return self._each(hashes, _QUEUE_MOVES[move])
 
     def set_limits(
         self, hashes: Sequence[str], *, download: int | None = None, upload: int | None = None
@@ -477,21 +491,7 @@ class Engine:
 
     def export(self, hash_: str) -> Future[bytes]:
         """The .torrent file of a torrent as it is now (its current trackers and web seeds)."""
-
-        def run() -> bytes:
-            handle = self._handle(hash_)
-            info = handle.torrent_file()
-            if info is None:
-                raise EngineError("no metadata yet")
-            params = lt.add_torrent_params()
-            params.ti = info
-            trackers = handle.trackers()
-            params.trackers = [t["url"] for t in trackers]
-            params.tracker_tiers = [t["tier"] for t in trackers]
-            params.url_seeds = list(handle.url_seeds())
-            return bytes(lt.bencode(lt.write_torrent_file(params, 0)))  # type: ignore[arg-type]
-
-        return self.submit(run)
+        return self.submit(lambda: torrent_file(self._handle(hash_)))
 
     def rename_file(self, hash_: str, index: int, new_path: str) -> Future[None]:
         def run() -> None:
@@ -504,7 +504,7 @@ class Engine:
         return self.submit(run)
 
     def move(self, hashes: Sequence[str], save_path: str) -> Future[None]:
-        return self.each(hashes, "move_storage", save_path, lt.move_flags_t.always_replace_files)
+        return self._each(hashes, "move_storage", save_path, lt.move_flags_t.always_replace_files)
 
     def trackers(self, hash_: str) -> Future[list[TrackerEntry]]:
         return self.submit(lambda: [tracker_entry(t) for t in self._handle(hash_).trackers()])
@@ -575,37 +575,18 @@ class Engine:
         return self.submit(run)
 
     def _ban(self, ips: Sequence[str]) -> None:
-        """The session's IP filter: these addresses blocked, everything else allowed."""
-        ip_filter = lt.ip_filter()
-        for ip in ips:
-            try:
-                ip_filter.add_rule(ip, ip, 1)
-            except (RuntimeError, ValueError):
-                logger.warning("banned IP %r is not an address", ip)
-        self._session.set_ip_filter(ip_filter)
+        self._session.set_ip_filter(ip_filter(ips))
 
     def totals(self) -> SessionTotals:
         """Session-wide counters as of the last stats alert (about once a second)."""
         return self._totals
 
     def _session_stats(self, alert: Any) -> None:
-        counters = alert.values
         now = time.monotonic()
-        received = counters["net.recv_payload_bytes"]
-        sent = counters["net.sent_payload_bytes"]
-        previous = self._totals
         elapsed = now - self._stats_at if self._stats_at else 0.0
         self._stats_at = now
-        self._totals = SessionTotals(
-            dl_rate=int((received - previous.downloaded) / elapsed) if elapsed > 0 else 0,
-            ul_rate=int((sent - previous.uploaded) / elapsed) if elapsed > 0 else 0,
-            downloaded=received,
-            uploaded=sent,
-            wasted=counters["net.recv_redundant_bytes"] + counters["net.recv_failed_bytes"],
-            dht_nodes=counters["dht.dht_nodes"],
-            connections=counters["peer.num_peers_connected"],
-            has_incoming=bool(counters["net.has_incoming_connections"]),
-            listening=self._session.is_listening(),
+        self._totals = session_totals(
+            alert.values, self._totals, elapsed, listening=self._session.is_listening()
         )
 
     def listen_port(self) -> Future[int]:
