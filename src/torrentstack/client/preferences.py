@@ -1,7 +1,8 @@
 """The client's preferences: qBittorrent's keys and defaults, overrides kept in the store.
 
 `update` coerces each value to its key's type and ignores unknown keys (as qBittorrent does);
-`session_config` maps the ones libtorrent cares about onto the engine's `SessionConfig`.
+`session_config` maps the ones libtorrent cares about onto the engine's `SessionConfig`, with the
+normal or the alternative rate limits as `alt_speed` (this run's switch, not stored) says.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class Preferences:
         self._values["save_path"] = save_path
         self._values["temp_path"] = save_path.rstrip("/") + "/temp"
         self._values["listen_port"] = listen_port
+        self.alt_speed = False
         self.update(initial or {})
 
     def load(self, stored: dict[str, Any]) -> None:
@@ -81,8 +83,9 @@ class Preferences:
             ),
         )
 
-    def session_config(self, host: str, persona: Persona, alt: bool = False) -> SessionConfig:
+    def session_config(self, host: str, persona: Persona) -> SessionConfig:
         v = self._values
+        alt = self.alt_speed
         port = int(v["listen_port"])
         anywhere = ("", "0.0.0.0", "::")  # noqa: S104 - the WebUI host: listen as it does
         hosts = [host] if host not in anywhere else ["0.0.0.0", "[::]"]  # noqa: S104

@@ -14,6 +14,10 @@ from urllib.parse import quote
 from torrentstack.client.status import Metadata, Phase, TorrentStatus
 from torrentstack.qbittorrent.models import FileView, StateFacts, TorrentView
 
+# qBittorrent's file priorities are libtorrent's, but "normal" is 1 where libtorrent's default is 4
+TO_QBT = {0: 0, 1: 1, 2: 1, 3: 1, 4: 1, 5: 1, 6: 6, 7: 7}
+TO_LT = {0: 0, 1: 4, 6: 6, 7: 7}
+
 
 @dataclass(slots=True)
 class Options:
@@ -248,3 +252,12 @@ class TorrentRecord:
 def _count(reported: int, known: int) -> int:
     """qBittorrent's totals: the tracker's scrape figure when it has one, else what we know."""
     return reported if reported >= 0 else max(known, 0)
+
+
+def working_path(o: Options) -> str:
+    """Where the data is written: the download path until the torrent first finished."""
+    return o.download_path if o.download_path and not o.has_finished else o.save_path
+
+
+def same_path(a: str, b: str) -> bool:
+    return os.path.normpath(a) == os.path.normpath(b)
