@@ -14,10 +14,6 @@ from urllib.parse import quote
 from torrentstack.client.status import Metadata, Phase, TorrentStatus
 from torrentstack.qbittorrent.models import FileView, StateFacts, TorrentView
 
-# qBittorrent's file priorities are libtorrent's, but "normal" is 1 where libtorrent's default is 4
-TO_QBT = {0: 0, 1: 1, 2: 1, 3: 1, 4: 1, 5: 1, 6: 6, 7: 7}
-TO_LT = {0: 0, 1: 4, 6: 6, 7: 7}
-
 
 @dataclass(slots=True)
 class Options:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from torrentstack.client import engine as eng
-from torrentstack.client.records import TO_LT, TorrentRecord
+from torrentstack.client.records import TorrentRecord
 from torrentstack.client.torrents import Torrents, engine_result
 from torrentstack.qbittorrent.errors import AccessDenied, BadParams, Conflict
 
@@ -82,15 +82,17 @@ class TorrentEdits:
 
     async def set_file_priority(self, hash_: str, indexes: list[int], priority: int) -> None:
         record = self._torrents.record(hash_)
-        if priority not in TO_LT:
-            raise BadParams("Priority is invalid")
+        try:
+            wanted = eng.FilePriority(priority)
+        except ValueError:
+            raise BadParams("Priority is invalid") from None
         if record.metadata is None:
             raise Conflict("Torrent's metadata has not yet downloaded")
         count = len(record.metadata.files)
         if any(not 0 <= i < count for i in indexes):
             raise Conflict("File IDs must be integers between 0 and the number of files")
         await engine_result(
-            self._torrents.engine().file_priorities(hash_, {i: TO_LT[priority] for i in indexes})
+            self._torrents.engine().file_priorities(hash_, dict.fromkeys(indexes, wanted))
         )
         await self._torrents.refresh_from_engine([hash_])
 

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from torrentstack.client import engine as eng
 from torrentstack.client.preferences import Preferences
-from torrentstack.client.records import TO_QBT, TorrentRecord
+from torrentstack.client.records import TorrentRecord
 from torrentstack.client.status import PeerInfo, TorrentStatus, TrackerEntry
 from torrentstack.client.store import ClientStore
 from torrentstack.qbittorrent.errors import Conflict, NotFound
@@ -214,7 +214,7 @@ class Torrents:
         engine = self.engine()
         priorities = await engine_result(engine.file_priorities(hash_))
         progress = await engine_result(engine.file_progress(hash_))
-        files = record.files([TO_QBT.get(p, 1) for p in priorities], progress)
+        files = record.files([int(p) for p in priorities], progress)
         is_seed = bool(record.status and record.status.is_seeding)
         return files, is_seed
 

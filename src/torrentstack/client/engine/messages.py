@@ -61,6 +61,15 @@ class TorrentFlag(enum.Enum):
     SUPER_SEEDING = enum.auto()
 
 
+class FilePriority(enum.IntEnum):
+    """A file's download priority, in qBittorrent's numbers (the engine maps libtorrent's)."""
+
+    SKIP = 0
+    NORMAL = 1
+    HIGH = 6
+    MAXIMUM = 7
+
+
 class ProxyType(enum.Enum):
     """The kind of proxy the session connects through."""
 
@@ -102,7 +111,7 @@ class AddOptions:
     upload_limit: int = 0
     download_limit: int = 0
     name: str = ""  # rename (a magnet's display name until metadata)
-    file_priorities: tuple[int, ...] = ()
+    file_priorities: tuple[FilePriority, ...] = ()
     content_root: str | None = None  # None: original layout; "": strip the root; else rename it
     top_of_queue: bool = False
 

@@ -14,15 +14,28 @@ import libtorrent as lt
 from torrentstack.client.engine.messages import (
     AddOptions,
     EngineError,
+    FilePriority,
     ProxyType,
+    QueueMove,
     SessionConfig,
     Source,
+    TorrentFlag,
 )
 from torrentstack.client.engine.reading import metadata_of
 from torrentstack.client.status import Metadata
 
 logger = logging.getLogger(__name__)
 
+TORRENT_FLAGS = {
+    TorrentFlag.SEQUENTIAL_DOWNLOAD: lt.torrent_flags.sequential_download,
+    TorrentFlag.SUPER_SEEDING: lt.torrent_flags.super_seeding,
+}
+QUEUE_MOVES = {  # the torrent_handle method for each
+    QueueMove.TOP: "queue_position_top",
+    QueueMove.BOTTOM: "queue_position_bottom",
+    QueueMove.UP: "queue_position_up",
+    QueueMove.DOWN: "queue_position_down",
+}
 _PROXY_TYPES = {
     ProxyType.NONE: lt.proxy_type_t.none,
     ProxyType.SOCKS4: lt.proxy_type_t.socks4,
@@ -78,7 +91,7 @@ def add_params(source: Source, options: AddOptions) -> Any:
             params.name = options.name
     if not source.resume:
         if options.file_priorities:
-            params.file_priorities = list(options.file_priorities)
+            params.file_priorities = [lt_priority(p) for p in options.file_priorities]
         if params.ti is not None and options.content_root is not None:
             _relayout(params, options.content_root)
         params.upload_limit = options.upload_limit or -1
@@ -105,6 +118,16 @@ def _relayout(params: Any, root: str) -> None:
     has_root = all("/" in p for p in paths) and len({p.split("/", 1)[0] for p in paths}) == 1
     inner = [p.split("/", 1)[1] if has_root else p for p in paths]
     params.renamed_files = {i: "/".join([root, p]) if root else p for i, p in enumerate(inner)}
+
+
+def lt_priority(priority: FilePriority) -> int:
+    """libtorrent's number for a priority: qBittorrent's "normal" is 1, libtorrent's 4."""
+    return 4 if priority is FilePriority.NORMAL else int(priority)
+
+
+def file_priority(value: int) -> FilePriority:
+    """A libtorrent priority (0-7) as qBittorrent shows it: 1-5 are all "normal"."""
+    return FilePriority(value) if value in (0, 6, 7) else FilePriority.NORMAL
 
 
 def first_last_priority(handle: Any, on: bool) -> None:

@@ -24,6 +24,7 @@ from torrentstack.client.engine.messages import (
     DuplicateTorrent,
     EngineError,
     Event,
+    FilePriority,
     Finished,
     LogLine,
     MetadataReceived,
@@ -35,9 +36,13 @@ from torrentstack.client.engine.messages import (
     TorrentFlag,
 )
 from torrentstack.client.engine.params import (
+    QUEUE_MOVES,
+    TORRENT_FLAGS,
     add_params,
+    file_priority,
     first_last_priority,
     ip_filter,
+    lt_priority,
     settings_pack,
     torrent_file,
     write_resume,
@@ -65,16 +70,6 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _SAVE_FLAGS = lt.torrent_handle.save_info_dict | lt.torrent_handle.flush_disk_cache
-_FLAGS = {
-    TorrentFlag.SEQUENTIAL_DOWNLOAD: lt.torrent_flags.sequential_download,
-    TorrentFlag.SUPER_SEEDING: lt.torrent_flags.super_seeding,
-}
-_QUEUE_MOVES = {
-    QueueMove.TOP: "queue_position_top",
-    QueueMove.BOTTOM: "queue_position_bottom",
-    QueueMove.UP: "queue_position_up",
-    QueueMove.DOWN: "queue_position_down",
-}
 
 
 @dataclass(slots=True)
@@ -401,7 +396,7 @@ class Engine:
 
     def set_flag(self, hashes: Sequence[str], flag: TorrentFlag, on: bool) -> Future[None]:
         """Set or clear a torrent flag."""
-        return self._each(hashes, "set_flags" if on else "unset_flags", _FLAGS[flag])
+        return self._each(hashes, "set_flags" if on else "unset_flags", TORRENT_FLAGS[flag])
 
     def recheck(self, hashes: Sequence[str]) -> Future[None]:
         """Check the data again; a stopped torrent runs for the check and stops after it."""
@@ -421,7 +416,7 @@ class Engine:
         )
 
     def queue(self, hashes: Sequence[str], move: QueueMove) -> Future[None]:
-        return self._each(hashes, _QUEUE_MOVES[move])
+        return self._each(hashes, QUEUE_MOVES[move])
 
     def set_limits(
         self, hashes: Sequence[str], *, download: int | None = None, upload: int | None = None
@@ -447,20 +442,20 @@ class Engine:
         return self.submit(run)
 
     def file_priorities(
-        self, hash_: str, changes: dict[int, int] | None = None
-    ) -> Future[list[int]]:
+        self, hash_: str, changes: dict[int, FilePriority] | None = None
+    ) -> Future[list[FilePriority]]:
         """Set priorities of some files (by index) and return all of them."""
 
-        def run() -> list[int]:
+        def run() -> list[FilePriority]:
             handle = self._handle(hash_)
             priorities = list(handle.get_file_priorities())
             for index, priority in (changes or {}).items():
                 if not 0 <= index < len(priorities):
                     raise EngineError(f"no file {index}")
-                priorities[index] = priority
+                priorities[index] = lt_priority(priority)
             if changes:
                 handle.prioritize_files(priorities)
-            return priorities
+            return [file_priority(p) for p in priorities]
 
         return self.submit(run)
 
