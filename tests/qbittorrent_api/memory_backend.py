@@ -58,14 +58,15 @@ class _LogEntry:
 
 
 class MemoryBackend:
-    """Every part of the API; `urls` records what `add_from_url` was asked to fetch."""
+    """Every part of the API but the peer log, in one class; `urls` records what
+    `add_from_url` was asked to fetch."""
 
     def __init__(self, persona: Persona) -> None:
         self.persona = persona
         self.maindata = MainData()
         self.torrents: dict[str, _Torrent] = {}
         self.categories: dict[str, dict[str, Any]] = {}
-        self.tag_names: dict[str, None] = {}
+        self.tags: dict[str, None] = {}
         self.prefs: dict[str, Any] = {"save_path": SAVE_PATH, "dht": True, "pex": True,
                                       "lsd": True, "dl_limit": 0, "up_limit": 0}  # fmt: skip
         self.urls: list[tuple[str, str]] = []
@@ -104,7 +105,7 @@ class MemoryBackend:
     # -- Sync --
 
     async def server_state(self) -> dict[str, Any]:
-        return {**await self.info(), "queueing": False, "use_alt_speed_limits": self.alt}
+        return {**await self.transfer_info(), "queueing": False, "use_alt_speed_limits": self.alt}
 
     # -- TorrentReader --
 
@@ -187,10 +188,8 @@ class MemoryBackend:
             if hash_ in self.torrents:
                 continue
             if request.category and request.category not in self.categories:
-                await self.create(request.category, "", None)
-            for tag in request.tags:
-                self.tag_names.setdefault(tag, None)
-                self.maindata.add_tag(tag)
+                await self.create_category(request.category, "", None)
+            await self.create_tags(list(request.tags))
             self.torrents[hash_] = _Torrent(
                 hash_, request.rename or name, size, source.torrent, next(self._clock),
                 category=request.category, tags=list(request.tags),
@@ -313,10 +312,10 @@ class MemoryBackend:
 
     # -- Categories --
 
-    def objects(self) -> dict[str, dict[str, Any]]:
+    def category_objects(self) -> dict[str, dict[str, Any]]:
         return dict(self.categories)
 
-    async def create(self, name: str, save_path: str, download_path: str | None) -> None:
+    async def create_category(self, name: str, save_path: str, download_path: str | None) -> None:
         if not name:
             raise BadParams("Category cannot be empty")
         if "\\" in name or "//" in name or name.startswith("/") or name.endswith("/"):
@@ -331,14 +330,14 @@ class MemoryBackend:
             self.categories[name]["download_path"] = download_path
         self.maindata.put_category(name, self.categories[name])
 
-    async def edit(self, name: str, save_path: str, download_path: str | None) -> None:
+    async def edit_category(self, name: str, save_path: str, download_path: str | None) -> None:
         if not name:
             raise BadParams("Category cannot be empty")
         if name not in self.categories:
             raise Conflict("Category editing failed")
         self._put_category(name, save_path, download_path)
 
-    async def remove(self, names: list[str]) -> None:
+    async def remove_categories(self, names: list[str]) -> None:
         for name in [n for n in names if n in self.categories]:
             del self.categories[name]
             self.maindata.remove_category(name)
@@ -353,10 +352,39 @@ class MemoryBackend:
         for hash_ in self.hashes(hashes):
             self.torrents[hash_].options["auto_tmm"] = on
 
-    # -- Tags (create/delete are the categories' names: a second object serves them) --
+    # -- Tags --
 
-    def names(self) -> list[str]:
-        return list(self.tag_names)
+    def tag_names(self) -> list[str]:
+        return list(self.tags)
+
+    async def create_tags(self, tags: list[str]) -> None:
+        for tag in tags:
+            if tag.strip() and "," not in tag:
+                self.tags.setdefault(tag, None)
+                self.maindata.add_tag(tag)
+
+    async def delete_tags(self, tags: list[str]) -> None:
+        for tag in [t for t in tags if t in self.tags]:
+            del self.tags[tag]
+            self.maindata.remove_tag(tag)
+            await self.remove_tags(self.hashes(None), [tag])
+
+    async def add_tags(self, hashes: list[str], tags: list[str]) -> None:
+        await self.create_tags(tags)
+        for hash_ in self.hashes(hashes):
+            t = self.torrents[hash_]
+            t.tags = list(dict.fromkeys([*t.tags, *tags]))
+        self._changed(self.hashes(hashes))
+
+    async def remove_tags(self, hashes: list[str], tags: list[str]) -> None:
+        for hash_ in self.hashes(hashes):
+            t = self.torrents[hash_]
+            t.tags = [tag for tag in t.tags if tags and tag not in tags]
+        self._changed(self.hashes(hashes))
+
+    async def set_tags(self, hashes: list[str], tags: list[str]) -> None:
+        await self.remove_tags(hashes, [])
+        await self.add_tags(hashes, tags)
 
     # -- Transfer --
 
@@ -364,7 +392,7 @@ class MemoryBackend:
     def alt_speed(self) -> bool:
         return self.alt
 
-    async def info(self) -> dict[str, Any]:
+    async def transfer_info(self) -> dict[str, Any]:
         return {
             "connection_status": "connected", "dht_nodes": 0, "dl_info_data": 0,
             "dl_info_speed": 0, "dl_rate_limit": self.prefs["dl_limit"], "up_info_data": 0,
@@ -388,45 +416,6 @@ class NoPeerLog:
         return []
 
 
-class MemoryTags:
-    """The `Tags` part of a `MemoryBackend` (its method names are the categories')."""
-
-    def __init__(self, backend: MemoryBackend) -> None:
-        self._backend = backend
-
-    def names(self) -> list[str]:
-        return self._backend.names()
-
-    async def create(self, tags: list[str]) -> None:
-        for tag in tags:
-            if tag.strip() and "," not in tag:
-                self._backend.tag_names.setdefault(tag, None)
-                self._backend.maindata.add_tag(tag)
-
-    async def delete(self, tags: list[str]) -> None:
-        for tag in [t for t in tags if t in self._backend.tag_names]:
-            del self._backend.tag_names[tag]
-            self._backend.maindata.remove_tag(tag)
-            await self.remove_from(self._backend.hashes(None), [tag])
-
-    async def add_to(self, hashes: list[str], tags: list[str]) -> None:
-        await self.create(tags)
-        for hash_ in self._backend.hashes(hashes):
-            t = self._backend.torrents[hash_]
-            t.tags = list(dict.fromkeys([*t.tags, *tags]))
-        self._backend._changed(self._backend.hashes(hashes))
-
-    async def remove_from(self, hashes: list[str], tags: list[str]) -> None:
-        for hash_ in self._backend.hashes(hashes):
-            t = self._backend.torrents[hash_]
-            t.tags = [tag for tag in t.tags if tags and tag not in tags]
-        self._backend._changed(self._backend.hashes(hashes))
-
-    async def set_on(self, hashes: list[str], tags: list[str]) -> None:
-        await self.remove_from(hashes, [])
-        await self.add_to(hashes, tags)
-
-
 def register_memory_backend(api: WebApi) -> MemoryBackend:
     """Every part of a fresh in-memory backend on `api` (a `BackendFactory`)."""
     backend = MemoryBackend(api.persona)
@@ -439,7 +428,7 @@ def register_memory_backend(api: WebApi) -> MemoryBackend:
     add_action_endpoints(api, backend, backend)
     add_edit_endpoints(api, backend, backend)
     add_category_endpoints(api, backend, backend)
-    add_tag_endpoints(api, backend, MemoryTags(backend))
+    add_tag_endpoints(api, backend, backend)
     return backend
 
 

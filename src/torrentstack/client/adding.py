@@ -72,10 +72,10 @@ class Adder:
         """Add what can be added; the number of torrents added (duplicates and errors: 0)."""
         engine = self._torrents.engine()
         if request.category and request.category not in self._categories:
-            await self._categories.create(request.category, "", None)
+            await self._categories.create_category(request.category, "", None)
         new_tags = [t for t in request.tags if t not in self._tags]
         if new_tags:
-            await self._tags.create(new_tags)
+            await self._tags.create_tags(new_tags)
         options = [self._new_options(request) for _ in sources]
         top = bool(
             self._prefs.get("add_to_top_of_queue")

@@ -52,10 +52,10 @@ class Categories:
             return self._prefs.save_path
         return path or os.path.join(self._prefs.save_path, name)
 
-    def objects(self) -> dict[str, dict[str, Any]]:
+    def category_objects(self) -> dict[str, dict[str, Any]]:
         return dict(self._torrents.maindata.categories)
 
-    async def create(self, name: str, save_path: str, download_path: str | None) -> None:
+    async def create_category(self, name: str, save_path: str, download_path: str | None) -> None:
         if not name:
             raise BadParams("Category cannot be empty")
         if not valid_category_name(name):
@@ -65,7 +65,7 @@ class Categories:
         self._put(name, save_path, download_path)
         await self._store.put_category(name, save_path, download_path)
 
-    async def edit(self, name: str, save_path: str, download_path: str | None) -> None:
+    async def edit_category(self, name: str, save_path: str, download_path: str | None) -> None:
         if not name:
             raise BadParams("Category cannot be empty")
         if name not in self._categories:
@@ -77,7 +77,7 @@ class Categories:
         ]
         await self._apply_auto_tmm(moved)
 
-    async def remove(self, names: list[str]) -> None:
+    async def remove_categories(self, names: list[str]) -> None:
         gone = [n for n in names if n in self._categories]
         for name in gone:
             del self._categories[name]

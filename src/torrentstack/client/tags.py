@@ -23,19 +23,19 @@ class Tags:
         self._tags[tag] = None
         self._torrents.maindata.add_tag(tag)
 
-    def names(self) -> list[str]:
+    def tag_names(self) -> list[str]:
         return list(self._tags)
 
     def __contains__(self, tag: object) -> bool:
         return tag in self._tags
 
-    async def create(self, tags: list[str]) -> None:
+    async def create_tags(self, tags: list[str]) -> None:
         new = [t for t in tags if valid_tag(t) and t not in self._tags]
         for tag in new:
             self._add(tag)
         await self._store.put_tags(new)
 
-    async def delete(self, tags: list[str]) -> None:
+    async def delete_tags(self, tags: list[str]) -> None:
         gone = [t for t in tags if t in self._tags]
         for tag in gone:
             del self._tags[tag]
@@ -46,23 +46,23 @@ class Tags:
         await self._store.remove_tags(gone)
         await self._torrents.changed([r.hash for r in affected])
 
-    async def add_to(self, hashes: list[str], tags: list[str]) -> None:
+    async def add_tags(self, hashes: list[str], tags: list[str]) -> None:
         valid = [t for t in tags if valid_tag(t)]
-        await self.create(valid)
+        await self.create_tags(valid)
         for record in self._torrents.records(hashes):
             options = record.options
             options.tags = list(dict.fromkeys([*options.tags, *valid]))
         await self._torrents.changed(hashes)
 
-    async def remove_from(self, hashes: list[str], tags: list[str]) -> None:
+    async def remove_tags(self, hashes: list[str], tags: list[str]) -> None:
         for record in self._torrents.records(hashes):
             options = record.options
             options.tags = [t for t in options.tags if tags and t not in tags]
         await self._torrents.changed(hashes)
 
-    async def set_on(self, hashes: list[str], tags: list[str]) -> None:
+    async def set_tags(self, hashes: list[str], tags: list[str]) -> None:
         valid = [t for t in tags if valid_tag(t)]
-        await self.create(valid)
+        await self.create_tags(valid)
         for record in self._torrents.records(hashes):
             record.options.tags = list(valid)
         await self._torrents.changed(hashes)

@@ -32,7 +32,7 @@ class Transfer:
     def alt_speed(self) -> bool:
         return self._prefs.alt_speed
 
-    async def info(self) -> dict[str, Any]:
+    async def transfer_info(self) -> dict[str, Any]:
         totals = self._torrents.engine().totals()
         return {
             "connection_status": _connection_status(totals),
@@ -52,7 +52,7 @@ class Transfer:
     async def server_state(self) -> dict[str, Any]:
         """`server_state` of `sync/maindata` (transfer info plus session-wide extras)."""
         totals = self._torrents.engine().totals()
-        state = await self.info()
+        state = await self.transfer_info()
         downloaded = totals.downloaded  # this run only (docs/client.md)
         uploaded = totals.uploaded
         state.update(

@@ -13,11 +13,11 @@ from torrentstack.qbittorrent_api.responses import json_body, text
 
 def add_category_endpoints(api: WebApi, torrents: TorrentReader, categories: Categories) -> None:
     async def list_categories(_call: Call) -> Response:
-        return json_body(categories.objects())
+        return json_body(categories.category_objects())
 
     async def create(call: Call) -> Response:
         forms.require(call.params, "category")
-        await categories.create(
+        await categories.create_category(
             call.params["category"].strip(),
             call.params.get("savePath", ""),
             _download_path(call),
@@ -26,14 +26,14 @@ def add_category_endpoints(api: WebApi, torrents: TorrentReader, categories: Cat
 
     async def edit(call: Call) -> Response:
         forms.require(call.params, "category", "savePath")
-        await categories.edit(
+        await categories.edit_category(
             call.params["category"].strip(), call.params["savePath"], _download_path(call)
         )
         return text("")
 
     async def remove(call: Call) -> Response:
         forms.require(call.params, "categories")
-        await categories.remove(forms.lines(call.params["categories"]))
+        await categories.remove_categories(forms.lines(call.params["categories"]))
         return text("")
 
     async def set_category(call: Call) -> Response:
@@ -57,34 +57,34 @@ def add_category_endpoints(api: WebApi, torrents: TorrentReader, categories: Cat
 
 def add_tag_endpoints(api: WebApi, torrents: TorrentReader, tags: Tags) -> None:
     async def list_tags(_call: Call) -> Response:
-        return json_body(tags.names())
+        return json_body(tags.tag_names())
 
     async def create(call: Call) -> Response:
         forms.require(call.params, "tags")
-        await tags.create(forms.tags(call.params["tags"]))
+        await tags.create_tags(forms.tags(call.params["tags"]))
         return text("")
 
     async def delete(call: Call) -> Response:
         forms.require(call.params, "tags")
-        await tags.delete(forms.tags(call.params["tags"]))
+        await tags.delete_tags(forms.tags(call.params["tags"]))
         return text("")
 
     async def add_to(call: Call) -> Response:
         forms.require(call.params, "hashes", "tags")
         hashes = torrents.hashes(forms.hashes(call.params))
-        await tags.add_to(hashes, forms.tags(call.params["tags"]))
+        await tags.add_tags(hashes, forms.tags(call.params["tags"]))
         return text("")
 
     async def remove_from(call: Call) -> Response:
         forms.require(call.params, "hashes")
         hashes = torrents.hashes(forms.hashes(call.params))
-        await tags.remove_from(hashes, forms.tags(call.params.get("tags")))
+        await tags.remove_tags(hashes, forms.tags(call.params.get("tags")))
         return text("")
 
     async def set_on(call: Call) -> Response:
         forms.require(call.params, "hashes", "tags")
         hashes = torrents.hashes(forms.hashes(call.params))
-        await tags.set_on(hashes, forms.tags(call.params["tags"]))
+        await tags.set_tags(hashes, forms.tags(call.params["tags"]))
         return text("")
 
     api.add("torrents/tags", list_tags)

@@ -13,7 +13,7 @@ from torrentstack.qbittorrent_api.responses import json_body, text
 
 def add_transfer_endpoints(api: WebApi, transfer: Transfer) -> None:
     async def info(_call: Call) -> Response:
-        return json_body(await transfer.info())
+        return json_body(await transfer.transfer_info())
 
     async def speed_limits_mode(_call: Call) -> Response:
         return text("1" if transfer.alt_speed else "0")
@@ -32,7 +32,7 @@ def add_transfer_endpoints(api: WebApi, transfer: Transfer) -> None:
 
     def get_limit(direction: Direction) -> Handler:
         async def handler(_call: Call) -> Response:
-            state = await transfer.info()
+            state = await transfer.transfer_info()
             return text(str(state[f"{direction}_rate_limit"]))
 
         return handler
