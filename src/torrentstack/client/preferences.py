@@ -1,22 +1,25 @@
 """The client's preferences: qBittorrent's keys and defaults, overrides kept in the store.
 
 `update` coerces each value to its key's type and ignores unknown keys (as qBittorrent does);
-`session_config` maps the ones libtorrent cares about onto the engine's `SessionConfig`.
+`session_config` maps the ones libtorrent cares about onto the engine's `SessionConfig`, with the
+normal or the alternative rate limits as `alt_speed` (this run's switch, not stored) says.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from torrentstack.client.engine import SessionConfig
+from torrentstack.client.engine import ProxyType, SessionConfig
 from torrentstack.client.records import Limits
 from torrentstack.qbittorrent.persona import Persona
 from torrentstack.qbittorrent.preferences import DEFAULTS
 
-# qBittorrent's proxy_type (4.x ints and 4.6+ names) -> libtorrent's proxy_type_t
-_PROXY_TYPES: dict[Any, int] = {
-    -1: 0, 0: 0, 1: 4, 2: 2, 3: 5, 4: 3, 5: 1,
-    "None": 0, "HTTP": 4, "SOCKS5": 2, "SOCKS4": 1,
+# qBittorrent's proxy_type: 4.x ints and 4.6+ names
+_PROXY_TYPES: dict[Any, ProxyType] = {
+    -1: ProxyType.NONE, 0: ProxyType.NONE, 1: ProxyType.HTTP, 2: ProxyType.SOCKS5,
+    3: ProxyType.HTTP_PW, 4: ProxyType.SOCKS5_PW, 5: ProxyType.SOCKS4,
+    "None": ProxyType.NONE, "HTTP": ProxyType.HTTP, "SOCKS5": ProxyType.SOCKS5,
+    "SOCKS4": ProxyType.SOCKS4,
 }  # fmt: skip
 _FLOAT_KEYS = {"max_ratio"}
 
@@ -29,6 +32,7 @@ class Preferences:
         self._values["save_path"] = save_path
         self._values["temp_path"] = save_path.rstrip("/") + "/temp"
         self._values["listen_port"] = listen_port
+        self.alt_speed = False
         self.update(initial or {})
 
     def load(self, stored: dict[str, Any]) -> None:
@@ -79,8 +83,9 @@ class Preferences:
             ),
         )
 
-    def session_config(self, host: str, persona: Persona, alt: bool = False) -> SessionConfig:
+    def session_config(self, host: str, persona: Persona) -> SessionConfig:
         v = self._values
+        alt = self.alt_speed
         port = int(v["listen_port"])
         anywhere = ("", "0.0.0.0", "::")  # noqa: S104 - the WebUI host: listen as it does
         hosts = [host] if host not in anywhere else ["0.0.0.0", "[::]"]  # noqa: S104
@@ -106,7 +111,7 @@ class Preferences:
             dont_count_slow_torrents=bool(v["dont_count_slow_torrents"]),
             max_connections=max(int(v["max_connec"]), -1),
             max_uploads=max(int(v["max_uploads"]), -1),
-            proxy_type=_PROXY_TYPES.get(v["proxy_type"], 0),
+            proxy_type=_PROXY_TYPES.get(v["proxy_type"], ProxyType.NONE),
             proxy_hostname=str(v["proxy_ip"]),
             proxy_port=int(v["proxy_port"]),
             proxy_username=str(v["proxy_username"]),

@@ -248,3 +248,12 @@ class TorrentRecord:
 def _count(reported: int, known: int) -> int:
     """qBittorrent's totals: the tracker's scrape figure when it has one, else what we know."""
     return reported if reported >= 0 else max(known, 0)
+
+
+def working_path(o: Options) -> str:
+    """Where the data is written: the download path until the torrent first finished."""
+    return o.download_path if o.download_path and not o.has_finished else o.save_path
+
+
+def same_path(a: str, b: str) -> bool:
+    return os.path.normpath(a) == os.path.normpath(b)

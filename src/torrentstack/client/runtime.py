@@ -18,10 +18,13 @@ from torrentstack.config import ClientSettings
 from torrentstack.qbittorrent.persona import PERSONAS
 from torrentstack.qbittorrent_api.application import add_application_endpoints
 from torrentstack.qbittorrent_api.auth import Authenticator, hash_password
+from torrentstack.qbittorrent_api.classification import add_category_endpoints, add_tag_endpoints
 from torrentstack.qbittorrent_api.dispatch import Origins, WebApi
 from torrentstack.qbittorrent_api.log import add_log_endpoints
 from torrentstack.qbittorrent_api.sync import add_sync_endpoints
-from torrentstack.qbittorrent_api.torrent_actions import add_action_endpoints, fetch_torrent
+from torrentstack.qbittorrent_api.torrent_actions import add_action_endpoints
+from torrentstack.qbittorrent_api.torrent_adding import add_adding_endpoints
+from torrentstack.qbittorrent_api.torrent_edits import add_edit_endpoints
 from torrentstack.qbittorrent_api.torrent_queries import add_query_endpoints
 from torrentstack.qbittorrent_api.transfer import add_transfer_endpoints
 from torrentstack.serving.server import Listener
@@ -96,18 +99,24 @@ class ClientRuntime:
             log=LogBuffer(clock),
             initial_preferences={**_webui_preferences(settings), **settings.preferences},
         )
-        add_application_endpoints(self.api, self.backend)
-        add_log_endpoints(self.api, self.backend)
-        add_sync_endpoints(self.api, self.backend)
-        add_transfer_endpoints(self.api, self.backend)
-        add_query_endpoints(self.api, self.backend)
-        add_action_endpoints(self.api, self.backend, fetch_torrent)
+        backend = self.backend
+        torrents = backend.torrents
+        add_application_endpoints(self.api, backend.application)
+        add_log_endpoints(self.api, backend.log, backend.peer_log)
+        add_sync_endpoints(self.api, backend, torrents)
+        add_transfer_endpoints(self.api, backend.transfer)
+        add_query_endpoints(self.api, torrents, backend.application)
+        add_adding_endpoints(self.api, backend.adder)
+        add_action_endpoints(self.api, torrents, backend.actions)
+        add_edit_endpoints(self.api, torrents, backend.edits)
+        add_category_endpoints(self.api, torrents, backend.categories)
+        add_tag_endpoints(self.api, torrents, backend.tags)
 
     async def start(self, health: Starlette) -> list[Listener]:
         """Load the stored state, start the engine (torrents come back as they were) and
         return the WebUI listener, which serves `health`'s routes (/healthz) beside the API."""
         await self.backend.start()
-        self.backend.on_preferences = self._apply_webui_preferences
+        self.backend.application.on_preferences = self._apply_webui_preferences
         self._apply_webui_preferences()
         return [
             Listener(
@@ -124,8 +133,8 @@ class ClientRuntime:
         prefs = self.backend.prefs
         auth = self.auth
         auth.username = str(prefs.get("web_ui_username")) or auth.username
-        if self.backend.password_hash:
-            auth.password_hash = self.backend.password_hash
+        if self.backend.application.password_hash:
+            auth.password_hash = self.backend.application.password_hash
         auth.max_fail_count = int(prefs.get("web_ui_max_auth_fail_count"))
         auth.ban_duration = int(prefs.get("web_ui_ban_duration"))
         auth.timeout = max(int(prefs.get("web_ui_session_timeout")), 1)

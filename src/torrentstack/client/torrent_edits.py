@@ -1,146 +1,64 @@
-"""Actions on torrents: delete, stop/start, force, queue, limits, flags, pieces, trackers,
-web seeds, file priorities, names, export (a mixin of `ClientBackend`)."""
+"""The editing part (the API's `TorrentEditor`): locations (moving data), trackers, file
+priorities, names."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 from collections.abc import Sequence
 from dataclasses import replace
 
-from torrentstack.client.host import TO_LT, Host, engine_result
-from torrentstack.qbittorrent.errors import BadParams, Conflict
+from torrentstack.client import engine as eng
+from torrentstack.client.records import TorrentRecord
+from torrentstack.client.torrents import Torrents, engine_result
+from torrentstack.qbittorrent.errors import AccessDenied, BadParams, Conflict
 
 
 class TorrentEdits:
-    async def delete(self: Host, hashes: list[str], delete_files: bool) -> None:
-        chosen = [h for h in hashes if h in self.records]
-        if not chosen:
-            return
-        await engine_result(self._engine().remove(chosen, delete_files))
-        for hash_ in chosen:
-            record = self.records.pop(hash_)
-            self._cache.pop(hash_, None)
-            self._early_status.pop(hash_, None)
-            self._set_trackers(record, set())
-            self.maindata.remove_torrent(hash_)
-            self.log.add("info", f"Removed torrent: {record.display_name}")
-        await self.store.remove_torrents(chosen)
+    def __init__(self, *, torrents: Torrents) -> None:
+        self._torrents = torrents
 
-    async def add_peers(
-        self: Host, hashes: list[str], peers: list[tuple[str, int]]
-    ) -> dict[str, dict[str, int]]:
-        """`torrents/addPeers`: per torrent, how many peers were taken and how many failed."""
-        added = await engine_result(self._engine().connect_peers(self.hashes(hashes), peers))
-        return {h: {"added": n, "failed": len(peers) - n} for h, n in added.items()}
+    # -- locations --
 
-    async def set_stopped(self: Host, hashes: list[str], stopped: bool) -> None:
-        chosen = [h for h in hashes if h in self.records]
-        if not stopped:
-            self._limit_reached.difference_update(chosen)
-        engine = self._engine()
-        await engine_result(engine.stop(chosen) if stopped else engine.start(chosen))
-        for hash_ in chosen:
-            options = self.records[hash_].options
-            options.stopped = stopped
-            if not stopped:
-                options.forced = False
-        await self._changed(chosen)
+    async def move(self, engine: eng.Engine, record: TorrentRecord, target: str) -> None:
+        """Move the torrent's data to `target` (made if missing) and keep it as its save path."""
+        try:
+            await asyncio.to_thread(os.makedirs, target, exist_ok=True)
+        except OSError:
+            raise Conflict(f"Cannot make save path: {target}") from None
+        await engine_result(engine.move([record.hash], target))
+        record.options.save_path = target
 
-    async def set_forced(self: Host, hashes: list[str], forced: bool) -> None:
-        chosen = [h for h in hashes if h in self.records]
-        engine = self._engine()
-        if forced:
-            await engine_result(engine.start(chosen, forced=True))
-        else:
-            await engine_result(engine.start(chosen))
-        for hash_ in chosen:
-            options = self.records[hash_].options
-            options.forced = forced
-            options.stopped = False
-        await self._changed(chosen)
+    async def set_location(self, hashes: list[str], location: str) -> None:
+        await usable_directory(location)
+        engine = self._torrents.engine()
+        records = self._torrents.records(hashes)
+        for record in records:
+            record.options.auto_tmm = False
+            await self.move(engine, record, location)
+        await self._torrents.changed([r.hash for r in records])
 
-    async def recheck(self: Host, hashes: list[str]) -> None:
-        await engine_result(self._engine().recheck(self.hashes(hashes)))
+    async def set_save_path(self, hashes: list[str], path: str) -> None:
+        """setSavePath moves the data: 409 if the directory cannot be made, 403 if it is not
+        writable (as qBittorrent)."""
+        await usable_directory(path)
+        await self.set_location(hashes, path)
 
-    async def reannounce(self: Host, hashes: list[str]) -> None:
-        await engine_result(self._engine().reannounce(self.hashes(hashes)))
+    async def set_download_path(self, hashes: list[str], path: str) -> None:
+        await usable_directory(path)
+        for record in self._torrents.records(hashes):
+            record.options.download_path = path
+        await self._torrents.changed(hashes)
 
-    async def queue(self: Host, hashes: list[str], where: str) -> None:
-        if not self.prefs.queueing:
-            raise Conflict("Torrent queueing must be enabled")
-        chosen = self.hashes(hashes)
-        await engine_result(self._engine().queue(chosen, where))
-        await self._refresh_from_engine(list(self.records))
-
-    async def set_share_limits(
-        self: Host, hashes: list[str], ratio: float, seeding_time: int, inactive: int
-    ) -> None:
-        chosen = self.hashes(hashes)
-        for hash_ in chosen:
-            options = self.records[hash_].options
-            options.ratio_limit = ratio
-            options.seeding_time_limit = seeding_time
-            options.inactive_seeding_time_limit = inactive
-        await self._changed(chosen)
-
-    async def set_limit(
-        self: Host, hashes: list[str], *, download: int | None, upload: int | None
-    ) -> None:
-        chosen = self.hashes(hashes)
-        await engine_result(self._engine().set_limits(chosen, download=download, upload=upload))
-        for hash_ in chosen:
-            options = self.records[hash_].options
-            if download is not None:
-                options.dl_limit = max(download, 0)
-            if upload is not None:
-                options.up_limit = max(upload, 0)
-        await self._changed(chosen)
-
-    async def toggle(self: Host, hashes: list[str], what: str) -> None:
-        """toggleSequentialDownload / toggleFirstLastPiecePrio."""
-        chosen = self.hashes(hashes)
-        engine = self._engine()
-        for hash_ in chosen:
-            options = self.records[hash_].options
-            if what == "seq_dl":
-                options.seq_dl = not options.seq_dl
-                await engine_result(engine.set_flag([hash_], "sequential_download", options.seq_dl))
-            else:
-                options.f_l_piece_prio = not options.f_l_piece_prio
-                await engine_result(engine.first_last([hash_], options.f_l_piece_prio))
-        await self._changed(chosen)
-
-    async def set_super_seeding(self: Host, hashes: list[str], on: bool) -> None:
-        chosen = self.hashes(hashes)
-        await engine_result(self._engine().set_flag(chosen, "super_seeding", on))
-        for hash_ in chosen:
-            self.records[hash_].options.super_seeding = on
-        await self._changed(chosen)
-
-    async def piece_states(self: Host, hash_: str) -> list[int]:
-        """0 missing, 1 downloading, 2 have (as qBittorrent)."""
-        record = self.record(hash_)
-        if record.metadata is None:
-            return []
-        have, downloading = await engine_result(self._engine().pieces(hash_))
-        return [2 if got else 1 if i in downloading else 0 for i, got in enumerate(have)]
-
-    async def piece_hashes(self: Host, hash_: str) -> list[str]:
-        self.record(hash_)
-        return await engine_result(self._engine().piece_hashes(hash_))
-
-    async def web_seeds(
-        self: Host, hash_: str, add: Sequence[str] = (), remove: Sequence[str] = ()
-    ) -> list[str]:
-        self.record(hash_)
-        return await engine_result(self._engine().web_seeds(hash_, add, remove))
+    # -- trackers, files, names --
 
     async def edit_trackers(
-        self: Host, hash_: str, *, add: Sequence[str] = (), remove: Sequence[str] = (),
+        self, hash_: str, *, add: Sequence[str] = (), remove: Sequence[str] = (),
         replace: tuple[str, str] | None = None,
     ) -> None:  # fmt: skip
         """addTrackers / removeTrackers / editTracker (409 as qBittorrent for bad edits)."""
-        record = self.record(hash_)
-        engine = self._engine()
+        record = self._torrents.record(hash_)
+        engine = self._torrents.engine()
         current = [(t.url, t.tier) for t in await engine_result(engine.trackers(hash_))]
         urls = [url for url, _ in current]
         if replace is not None:
@@ -159,33 +77,35 @@ class TorrentEdits:
                 top += 1
                 current.append((url, top))
         await engine_result(engine.replace_trackers(hash_, current))
-        self._set_trackers(record, {url for url, _ in current})
-        self._refresh(record)
+        self._torrents.set_trackers(record, {url for url, _ in current})
+        self._torrents.refresh(record)
 
-    async def set_file_priority(self: Host, hash_: str, indexes: list[int], priority: int) -> None:
-        record = self.record(hash_)
-        if priority not in TO_LT:
-            raise BadParams("Priority is invalid")
+    async def set_file_priority(self, hash_: str, indexes: list[int], priority: int) -> None:
+        record = self._torrents.record(hash_)
+        try:
+            wanted = eng.FilePriority(priority)
+        except ValueError:
+            raise BadParams("Priority is invalid") from None
         if record.metadata is None:
             raise Conflict("Torrent's metadata has not yet downloaded")
         count = len(record.metadata.files)
         if any(not 0 <= i < count for i in indexes):
             raise Conflict("File IDs must be integers between 0 and the number of files")
         await engine_result(
-            self._engine().file_priorities(hash_, {i: TO_LT[priority] for i in indexes})
+            self._torrents.engine().file_priorities(hash_, dict.fromkeys(indexes, wanted))
         )
-        await self._refresh_from_engine([hash_])
+        await self._torrents.refresh_from_engine([hash_])
 
-    async def rename(self: Host, hash_: str, name: str) -> None:
-        record = self.record(hash_)
+    async def rename(self, hash_: str, name: str) -> None:
+        record = self._torrents.record(hash_)
         if not name.strip():
             raise Conflict("Incorrect torrent name")
         record.options.name = name.strip()
-        await self._changed([hash_])
+        await self._torrents.changed([hash_])
 
-    async def rename_path(self: Host, hash_: str, old: str, new: str, folder: bool) -> None:
+    async def rename_path(self, hash_: str, old: str, new: str, folder: bool) -> None:
         """renameFile (one file) or renameFolder (every file under a folder)."""
-        record = self.record(hash_)
+        record = self._torrents.record(hash_)
         md = record.metadata
         old, new = old.strip("/"), new.strip("/")
         if md is None or not old or not new or "\\" in new or ".." in new.split("/"):
@@ -201,15 +121,22 @@ class TorrentEdits:
             raise Conflict("Invalid path" if not moves else "Path already exists")
         if any(p in existing for p in moves.values()):
             raise Conflict("Path already exists")
-        engine = self._engine()
+        engine = self._torrents.engine()
         for index, path in moves.items():
             await engine_result(engine.rename_file(hash_, index, path))
         files = tuple(replace(f, path=moves.get(f.index, f.path)) for f in md.files)
         record.metadata = replace(md, files=files)
-        self._refresh(record)
+        self._torrents.refresh(record)
 
-    async def export(self: Host, hash_: str) -> bytes:
-        record = self.record(hash_)
-        if record.metadata is None:
-            raise Conflict("Torrent's metadata has not yet downloaded")
-        return await engine_result(self._engine().export(hash_))
+
+async def usable_directory(path: str) -> None:
+    """Make the directory: 400 for an empty path, 409 when it cannot be made, 403 when it
+    cannot be written (qBittorrent's setLocation / setSavePath)."""
+    if not path.strip():
+        raise BadParams("Save path cannot be empty")
+    try:
+        await asyncio.to_thread(os.makedirs, path, exist_ok=True)
+    except OSError:
+        raise Conflict(f"Cannot make save path: {path}") from None
+    if not await asyncio.to_thread(os.access, path, os.W_OK):
+        raise AccessDenied(f"Cannot write to directory: {path}")

@@ -17,7 +17,6 @@ _LAYOUTS = {"original": "Original", "subfolder": "Subfolder", "nosubfolder": "No
 class Source:
     torrent: bytes = b""
     magnet: str = ""
-    pending: bool = False  # a URL being downloaded
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,12 +12,12 @@ from starlette.responses import Response
 from torrentstack.qbittorrent import forms
 from torrentstack.qbittorrent.errors import BadParams
 from torrentstack.qbittorrent_api import network_interfaces as interfaces
-from torrentstack.qbittorrent_api.backend import Backend
+from torrentstack.qbittorrent_api.backend import Application
 from torrentstack.qbittorrent_api.dispatch import Call, WebApi
 from torrentstack.qbittorrent_api.responses import json_body, text
 
 
-def add_application_endpoints(api: WebApi, backend: Backend) -> None:
+def add_application_endpoints(api: WebApi, application: Application) -> None:
     persona = api.persona
 
     async def version(_call: Call) -> Response:
@@ -27,22 +27,22 @@ def add_application_endpoints(api: WebApi, backend: Backend) -> None:
         return text(persona.webapi_version)
 
     async def build_info(_call: Call) -> Response:
-        return json_body(backend.build_info())
+        return json_body(application.build_info())
 
     async def default_save_path(_call: Call) -> Response:
-        return text(backend.default_save_path())
+        return text(application.default_save_path())
 
     async def shutdown(_call: Call) -> Response:
         async def stop_soon() -> None:
             await asyncio.sleep(0)
-            backend.shutdown()
+            application.shutdown()
 
         reply = text("")
         reply.background = BackgroundTask(stop_soon)
         return reply
 
     async def preferences(_call: Call) -> Response:
-        return json_body(backend.prefs.all())
+        return json_body(application.preferences())
 
     async def set_preferences(call: Call) -> Response:
         forms.require(call.params, "json")
@@ -52,7 +52,7 @@ def add_application_endpoints(api: WebApi, backend: Backend) -> None:
             raise BadParams("'json' is not valid JSON") from None
         if not isinstance(values, dict):
             raise BadParams("'json' must be a JSON object")
-        await backend.set_preferences(values)
+        await application.set_preferences(values)
         return text("")
 
     async def network_interfaces(_call: Call) -> Response:

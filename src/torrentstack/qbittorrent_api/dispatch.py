@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -92,7 +93,10 @@ class WebApi:
         if endpoint == "auth/login":
             if method != "POST":
                 return error(405)
-            return await self._login(request, ip)
+            try:
+                return await self._login(request, ip)
+            except (MultiPartException, HTTPException) as exc:
+                return _form_error(exc)
         session = self.auth.session(request.cookies.get(COOKIE))
         if session is None and self.auth.needs_login(ip):
             return error(403)
@@ -108,8 +112,8 @@ class WebApi:
             reply = await handler(Call(request, params, files, session, ip))
         except ApiError as exc:
             return error(exc.status, exc.message)
-        except MultiPartException as exc:
-            return error(400, str(exc))
+        except (MultiPartException, HTTPException) as exc:
+            return _form_error(exc)
         except Exception:
             logger.exception("WebUI API %s failed", endpoint)
             return text("Internal Server Error", 500)
@@ -154,6 +158,14 @@ class WebApi:
             ):
                 return True
         return False
+
+
+def _form_error(exc: MultiPartException | HTTPException) -> Response:
+    """A body that cannot be parsed: 400 (inside an app, starlette's `Request.form()` turns a
+    multipart error into an HTTPException)."""
+    if isinstance(exc, HTTPException):
+        return error(exc.status_code, exc.detail)
+    return error(400, str(exc))
 
 
 def _host_port(netloc: str) -> tuple[str, int | None]:

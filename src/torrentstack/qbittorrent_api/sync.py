@@ -8,14 +8,14 @@ from starlette.responses import Response
 
 from torrentstack.qbittorrent import forms
 from torrentstack.qbittorrent.sync import SyncSession
-from torrentstack.qbittorrent_api.backend import Backend
+from torrentstack.qbittorrent_api.backend import Sync, TorrentReader
 from torrentstack.qbittorrent_api.dispatch import Call, WebApi
 from torrentstack.qbittorrent_api.responses import json_body
 
 _EXEMPT = "(no session)"
 
 
-def add_sync_endpoints(api: WebApi, backend: Backend) -> None:
+def add_sync_endpoints(api: WebApi, sync: Sync, torrents: TorrentReader) -> None:
     sessions: dict[str, SyncSession] = {}
     peer_rids: dict[tuple[str, str], int] = {}
 
@@ -26,18 +26,18 @@ def add_sync_endpoints(api: WebApi, backend: Backend) -> None:
             live = api.auth.sessions
             for sid in [s for s in sessions if s != _EXEMPT and s not in live]:
                 del sessions[sid]
-            state = sessions[key] = backend.maindata.session()
+            state = sessions[key] = sync.maindata.session()
         return state
 
     async def maindata(call: Call) -> Response:
         rid = forms.integer(call.params, "rid", 0)
         session = session_for(call)
-        body = session.poll(rid, await backend.server_state())
+        body = session.poll(rid, await sync.server_state())
         return json_body(body)
 
     async def torrent_peers(call: Call) -> Response:
         hash_ = forms.single_hash(call.params)
-        peers = await backend.peers(hash_)
+        peers = await torrents.peers(hash_)
         key = (call.session.sid if call.session else _EXEMPT, hash_)
         rid = peer_rids.get(key, 0) % 1_000_000 + 1
         peer_rids[key] = rid

@@ -1,5 +1,5 @@
 """Read-only `torrents/*` endpoints: info, count, properties, files, trackers, web seeds,
-piece states and hashes, categories, tags, per-torrent limits."""
+piece states and hashes, export."""
 
 from __future__ import annotations
 
@@ -11,16 +11,16 @@ from torrentstack.qbittorrent import forms
 from torrentstack.qbittorrent.errors import BadParams
 from torrentstack.qbittorrent.serialize import file_objects, properties
 from torrentstack.qbittorrent.states import compute_state, filter_predicate
-from torrentstack.qbittorrent_api.backend import Backend
+from torrentstack.qbittorrent_api.backend import Application, TorrentReader
 from torrentstack.qbittorrent_api.dispatch import Call, WebApi
-from torrentstack.qbittorrent_api.responses import json_body, text
+from torrentstack.qbittorrent_api.responses import SECURITY_HEADERS, json_body, text
 
 _PSEUDO_TRACKERS = ("** [DHT] **", "** [PeX] **", "** [LSD] **")
 _PSEUDO_PREFS = ("dht", "pex", "lsd")
 
 
 def select_torrents(
-    backend: Backend, params: dict[str, str], stop_vocabulary: bool
+    torrents: TorrentReader, params: dict[str, str], stop_vocabulary: bool
 ) -> list[dict[str, Any]]:
     """`torrents/info`'s filtering, sorting and paging."""
     wanted = forms.parse_hashes(params.get("hashes"))
@@ -29,7 +29,7 @@ def select_torrents(
     tag = params.get("tag")
     private = forms.parse_bool(params.get("private")) if stop_vocabulary else None
     chosen: list[dict[str, Any]] = []
-    for view, obj in backend.views():
+    for view, obj in torrents.views():
         if wanted is not None and view.hash not in wanted:
             continue
         if category is not None and view.category != category:
@@ -78,22 +78,24 @@ def _int(text: str | None, default: int) -> int:
         raise BadParams() from None
 
 
-def add_query_endpoints(api: WebApi, backend: Backend) -> None:
+def add_query_endpoints(api: WebApi, torrents: TorrentReader, application: Application) -> None:
+    """The torrents' reading endpoints; `torrents/trackers` shows DHT, PeX and LSD rows as the
+    application's preferences switch them."""
     persona = api.persona
 
     async def info(call: Call) -> Response:
-        return json_body(select_torrents(backend, dict(call.params), persona.stop_vocabulary))
+        return json_body(select_torrents(torrents, dict(call.params), persona.stop_vocabulary))
 
     async def count(_call: Call) -> Response:
-        return text(str(len(backend.views())))
+        return text(str(len(torrents.views())))
 
     async def props(call: Call) -> Response:
-        view = await backend.fresh_view(forms.single_hash(call.params))
+        view = await torrents.fresh_view(forms.single_hash(call.params))
         return json_body(properties(view, persona))
 
     async def files(call: Call) -> Response:
         hash_ = forms.single_hash(call.params)
-        entries, is_seed = await backend.files(hash_)
+        entries, is_seed = await torrents.files(hash_)
         indexes = call.params.get("indexes")
         if indexes:
             try:
@@ -105,11 +107,12 @@ def add_query_endpoints(api: WebApi, backend: Backend) -> None:
 
     async def trackers(call: Call) -> Response:
         hash_ = forms.single_hash(call.params)
-        entries = await backend.trackers(hash_)
-        view = backend.view(hash_)
+        entries = await torrents.trackers(hash_)
+        view = torrents.view(hash_)
+        prefs = application.preferences()
         rows: list[dict[str, Any]] = []
         for url, pref in zip(_PSEUDO_TRACKERS, _PSEUDO_PREFS, strict=True):
-            enabled = bool(backend.prefs.get(pref)) and not view.private
+            enabled = bool(prefs.get(pref)) and not view.private
             rows.append(
                 {
                     "msg": "" if enabled else ("This torrent is private" if view.private else ""),
@@ -137,21 +140,19 @@ def add_query_endpoints(api: WebApi, backend: Backend) -> None:
             )
         return json_body(rows)
 
-    async def categories(_call: Call) -> Response:
-        return json_body(backend.category_objects())
-
-    async def tags(_call: Call) -> Response:
-        return json_body(list(backend.tags))
-
     async def piece_states(call: Call) -> Response:
-        return json_body(await backend.piece_states(forms.single_hash(call.params)))
+        return json_body(await torrents.piece_states(forms.single_hash(call.params)))
 
     async def piece_hashes(call: Call) -> Response:
-        return json_body(await backend.piece_hashes(forms.single_hash(call.params)))
+        return json_body(await torrents.piece_hashes(forms.single_hash(call.params)))
 
     async def webseeds(call: Call) -> Response:
-        urls = await backend.web_seeds(forms.single_hash(call.params))
+        urls = await torrents.web_seeds(forms.single_hash(call.params))
         return json_body([{"url": url} for url in urls])
+
+    async def export(call: Call) -> Response:
+        data = await torrents.export(forms.single_hash(call.params))
+        return Response(data, 200, headers=SECURITY_HEADERS, media_type="application/x-bittorrent")
 
     api.add("torrents/pieceStates", piece_states)
     api.add("torrents/pieceHashes", piece_hashes)
@@ -161,5 +162,4 @@ def add_query_endpoints(api: WebApi, backend: Backend) -> None:
     api.add("torrents/properties", props)
     api.add("torrents/files", files)
     api.add("torrents/trackers", trackers)
-    api.add("torrents/categories", categories)
-    api.add("torrents/tags", tags)
+    api.add("torrents/export", export)

@@ -6,20 +6,20 @@ from starlette.responses import Response
 
 from torrentstack.qbittorrent import forms
 from torrentstack.qbittorrent.errors import BadParams
-from torrentstack.qbittorrent_api.backend import Backend
+from torrentstack.qbittorrent_api.backend import Direction, Transfer
 from torrentstack.qbittorrent_api.dispatch import Call, Handler, WebApi
 from torrentstack.qbittorrent_api.responses import json_body, text
 
 
-def add_transfer_endpoints(api: WebApi, backend: Backend) -> None:
+def add_transfer_endpoints(api: WebApi, transfer: Transfer) -> None:
     async def info(_call: Call) -> Response:
-        return json_body(await backend.transfer_info())
+        return json_body(await transfer.transfer_info())
 
     async def speed_limits_mode(_call: Call) -> Response:
-        return text("1" if backend.alt_speed else "0")
+        return text("1" if transfer.alt_speed else "0")
 
     async def toggle_speed_limits_mode(_call: Call) -> Response:
-        await backend.set_alt_speed(not backend.alt_speed)
+        await transfer.set_alt_speed(not transfer.alt_speed)
         return text("")
 
     async def set_speed_limits_mode(call: Call) -> Response:
@@ -27,20 +27,20 @@ def add_transfer_endpoints(api: WebApi, backend: Backend) -> None:
         mode = forms.integer(call.params, "mode")
         if mode not in (0, 1):
             raise BadParams("'mode' must be 0 or 1")
-        await backend.set_alt_speed(mode == 1)
+        await transfer.set_alt_speed(mode == 1)
         return text("")
 
-    def get_limit(direction: str) -> Handler:
+    def get_limit(direction: Direction) -> Handler:
         async def handler(_call: Call) -> Response:
-            state = await backend.transfer_info()
+            state = await transfer.transfer_info()
             return text(str(state[f"{direction}_rate_limit"]))
 
         return handler
 
-    def set_limit(direction: str) -> Handler:
+    def set_limit(direction: Direction) -> Handler:
         async def handler(call: Call) -> Response:
             forms.require(call.params, "limit")
-            await backend.set_global_limit(direction, forms.integer(call.params, "limit"))
+            await transfer.set_global_limit(direction, forms.integer(call.params, "limit"))
             return text("")
 
         return handler
@@ -48,7 +48,7 @@ def add_transfer_endpoints(api: WebApi, backend: Backend) -> None:
     async def ban_peers(call: Call) -> Response:
         forms.require(call.params, "peers")
         peers = forms.peers(call.params["peers"])
-        await backend.ban_peers(peers)
+        await transfer.ban_peers(peers)
         return text("")
 
     api.add("transfer/info", info)

@@ -4,7 +4,9 @@ Everything else talks to the engine through its methods, which queue a command f
 thread and return a future; the thread runs commands in order, drains libtorrent's alerts
 (woken by the alert fd, not by polling), and copies what they say into the plain values of
 `client.status` before handing them to `on_events` (called on the engine thread: the receiver
-must only hand them over, e.g. with `loop.call_soon_threadsafe`).
+must only hand them over, e.g. with `loop.call_soon_threadsafe`). Commands take typed values
+(`messages`: `TorrentFlag`, `QueueMove`, `FilePriority`, `SessionConfig` ...) that only this
+package translates to libtorrent (`params`); `handles` is what commands do to torrent handles.
 
 Resume data is written by this thread too: every `resume_interval` seconds for each torrent
 that changed, when a torrent is added or finishes, and for all of them on `close()`. Files are
@@ -17,13 +19,17 @@ from torrentstack.client.engine.messages import (
     DuplicateTorrent,
     EngineError,
     Event,
+    FilePriority,
     Finished,
     LogLine,
     MetadataReceived,
     Moved,
+    ProxyType,
+    QueueMove,
     SessionConfig,
     Source,
     StatusChanged,
+    TorrentFlag,
 )
 from torrentstack.client.engine.params import parse_torrent
 from torrentstack.client.engine.reading import library_versions
@@ -36,13 +42,17 @@ __all__ = [
     "Engine",
     "EngineError",
     "Event",
+    "FilePriority",
     "Finished",
     "LogLine",
     "MetadataReceived",
     "Moved",
+    "ProxyType",
+    "QueueMove",
     "SessionConfig",
     "Source",
     "StatusChanged",
+    "TorrentFlag",
     "library_versions",
     "parse_torrent",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 from torrentstack.client.status import Metadata, TorrentStatus
@@ -53,6 +54,42 @@ Event = StatusChanged | MetadataReceived | Finished | Moved | LogLine
 # --- inputs --------------------------------------------------------------------------------------
 
 
+class TorrentFlag(enum.Enum):
+    """A per-torrent switch the engine sets or clears (it knows libtorrent's flag for each)."""
+
+    SEQUENTIAL_DOWNLOAD = enum.auto()
+    SUPER_SEEDING = enum.auto()
+
+
+class FilePriority(enum.IntEnum):
+    """A file's download priority, in qBittorrent's numbers (the engine maps libtorrent's)."""
+
+    SKIP = 0
+    NORMAL = 1
+    HIGH = 6
+    MAXIMUM = 7
+
+
+class ProxyType(enum.Enum):
+    """The kind of proxy the session connects through."""
+
+    NONE = enum.auto()
+    SOCKS4 = enum.auto()
+    SOCKS5 = enum.auto()
+    SOCKS5_PW = enum.auto()
+    HTTP = enum.auto()
+    HTTP_PW = enum.auto()
+
+
+class QueueMove(enum.Enum):
+    """Where `queue` moves torrents in the download queue."""
+
+    TOP = enum.auto()
+    BOTTOM = enum.auto()
+    UP = enum.auto()
+    DOWN = enum.auto()
+
+
 @dataclass(frozen=True, slots=True)
 class Source:
     """A torrent to add: the bytes of a .torrent file, a magnet URI or a resume-data blob."""
@@ -74,7 +111,7 @@ class AddOptions:
     upload_limit: int = 0
     download_limit: int = 0
     name: str = ""  # rename (a magnet's display name until metadata)
-    file_priorities: tuple[int, ...] = ()
+    file_priorities: tuple[FilePriority, ...] = ()
     content_root: str | None = None  # None: original layout; "": strip the root; else rename it
     top_of_queue: bool = False
 
@@ -100,7 +137,7 @@ class SessionConfig:
     dont_count_slow_torrents: bool = False
     max_connections: int = 500
     max_uploads: int = 20
-    proxy_type: int = 0  # libtorrent's proxy_type_t
+    proxy_type: ProxyType = ProxyType.NONE
     proxy_hostname: str = ""
     proxy_port: int = 8080
     proxy_username: str = ""

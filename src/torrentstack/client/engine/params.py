@@ -1,15 +1,49 @@
 """Going into libtorrent: parsed torrents and magnets, add parameters, layouts, piece
-priorities, the settings pack."""
+priorities, the settings pack, the IP filter; out to files: resume data, .torrent export."""
 
 from __future__ import annotations
 
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import libtorrent as lt
 
-from torrentstack.client.engine.messages import AddOptions, EngineError, SessionConfig, Source
+from torrentstack.client.engine.messages import (
+    AddOptions,
+    EngineError,
+    FilePriority,
+    ProxyType,
+    QueueMove,
+    SessionConfig,
+    Source,
+    TorrentFlag,
+)
 from torrentstack.client.engine.reading import metadata_of
 from torrentstack.client.status import Metadata
+
+logger = logging.getLogger(__name__)
+
+TORRENT_FLAGS = {
+    TorrentFlag.SEQUENTIAL_DOWNLOAD: lt.torrent_flags.sequential_download,
+    TorrentFlag.SUPER_SEEDING: lt.torrent_flags.super_seeding,
+}
+QUEUE_MOVES = {  # the torrent_handle method for each
+    QueueMove.TOP: "queue_position_top",
+    QueueMove.BOTTOM: "queue_position_bottom",
+    QueueMove.UP: "queue_position_up",
+    QueueMove.DOWN: "queue_position_down",
+}
+_PROXY_TYPES = {
+    ProxyType.NONE: lt.proxy_type_t.none,
+    ProxyType.SOCKS4: lt.proxy_type_t.socks4,
+    ProxyType.SOCKS5: lt.proxy_type_t.socks5,
+    ProxyType.SOCKS5_PW: lt.proxy_type_t.socks5_pw,
+    ProxyType.HTTP: lt.proxy_type_t.http,
+    ProxyType.HTTP_PW: lt.proxy_type_t.http_pw,
+}
 
 _ALERTS = (
     lt.alert_category.error
@@ -57,7 +91,7 @@ def add_params(source: Source, options: AddOptions) -> Any:
             params.name = options.name
     if not source.resume:
         if options.file_priorities:
-            params.file_priorities = list(options.file_priorities)
+            params.file_priorities = [lt_priority(p) for p in options.file_priorities]
         if params.ti is not None and options.content_root is not None:
             _relayout(params, options.content_root)
         params.upload_limit = options.upload_limit or -1
@@ -84,6 +118,16 @@ def _relayout(params: Any, root: str) -> None:
     has_root = all("/" in p for p in paths) and len({p.split("/", 1)[0] for p in paths}) == 1
     inner = [p.split("/", 1)[1] if has_root else p for p in paths]
     params.renamed_files = {i: "/".join([root, p]) if root else p for i, p in enumerate(inner)}
+
+
+def lt_priority(priority: FilePriority) -> int:
+    """libtorrent's number for a priority: qBittorrent's "normal" is 1, libtorrent's 4."""
+    return 4 if priority is FilePriority.NORMAL else int(priority)
+
+
+def file_priority(value: int) -> FilePriority:
+    """A libtorrent priority (0-7) as qBittorrent shows it: 1-5 are all "normal"."""
+    return FilePriority(value) if value in (0, 6, 7) else FilePriority.NORMAL
 
 
 def first_last_priority(handle: Any, on: bool) -> None:
@@ -126,7 +170,7 @@ def settings_pack(config: SessionConfig) -> dict[str, Any]:
         "dont_count_slow_torrents": config.dont_count_slow_torrents,
         "connections_limit": config.max_connections,
         "unchoke_slots_limit": config.max_uploads,
-        "proxy_type": config.proxy_type,
+        "proxy_type": int(_PROXY_TYPES[config.proxy_type]),
         "proxy_hostname": config.proxy_hostname,
         "proxy_port": config.proxy_port,
         "proxy_username": config.proxy_username,
@@ -141,3 +185,35 @@ def settings_pack(config: SessionConfig) -> dict[str, Any]:
         "alert_mask": _ALERTS,
         "alert_queue_size": 100000,
     }
+
+
+def torrent_file(handle: Any) -> bytes:
+    """The .torrent file of a torrent as it is now (its current trackers and web seeds)."""
+    info = handle.torrent_file()
+    if info is None:
+        raise EngineError("no metadata yet")
+    params = lt.add_torrent_params()
+    params.ti = info
+    trackers = handle.trackers()
+    params.trackers = [t["url"] for t in trackers]
+    params.tracker_tiers = [t["tier"] for t in trackers]
+    params.url_seeds = list(handle.url_seeds())
+    return bytes(lt.bencode(lt.write_torrent_file(params, 0)))  # type: ignore[arg-type]
+
+
+def ip_filter(banned: Sequence[str]) -> Any:
+    """The session's IP filter: these addresses blocked, everything else allowed."""
+    rules = lt.ip_filter()
+    for ip in banned:
+        try:
+            rules.add_rule(ip, ip, 1)
+        except (RuntimeError, ValueError):
+            logger.warning("banned IP %r is not an address", ip)
+    return rules
+
+
+def write_resume(target: Path, params: Any) -> None:
+    """Replace `target` atomically with the resume data in `params` (a kill keeps the old)."""
+    partial = target.with_suffix(".tmp")
+    partial.write_bytes(bytes(lt.write_resume_data_buf(params)))
+    os.replace(partial, target)

@@ -15,6 +15,7 @@ from torrentstack.client.status import (
     Metadata,
     PeerInfo,
     Phase,
+    SessionTotals,
     TorrentStatus,
     TrackerEntry,
 )
@@ -226,4 +227,23 @@ def peer_info(p: Any) -> PeerInfo:
         uploaded=p.total_upload,
         relevance=0.0,
         files="",
+    )
+
+
+def session_totals(
+    counters: Any, previous: SessionTotals, elapsed: float, *, listening: bool
+) -> SessionTotals:
+    """Session-wide counters out of a `session_stats_alert`, rates since the previous one."""
+    received = counters["net.recv_payload_bytes"]
+    sent = counters["net.sent_payload_bytes"]
+    return SessionTotals(
+        dl_rate=int((received - previous.downloaded) / elapsed) if elapsed > 0 else 0,
+        ul_rate=int((sent - previous.uploaded) / elapsed) if elapsed > 0 else 0,
+        downloaded=received,
+        uploaded=sent,
+        wasted=counters["net.recv_redundant_bytes"] + counters["net.recv_failed_bytes"],
+        dht_nodes=counters["dht.dht_nodes"],
+        connections=counters["peer.num_peers_connected"],
+        has_incoming=bool(counters["net.has_incoming_connections"]),
+        listening=listening,
     )

@@ -18,27 +18,41 @@ from typing import Any, TypeVar
 
 import libtorrent as lt
 
+from torrentstack.client.engine import handles
+from torrentstack.client.engine.handles import SAVE_FLAGS, Torrent
 from torrentstack.client.engine.messages import (
     Added,
     AddOptions,
     DuplicateTorrent,
     EngineError,
     Event,
+    FilePriority,
     Finished,
     LogLine,
     MetadataReceived,
     Moved,
+    QueueMove,
     SessionConfig,
     Source,
     StatusChanged,
+    TorrentFlag,
 )
-from torrentstack.client.engine.params import add_params, first_last_priority, settings_pack
+from torrentstack.client.engine.params import (
+    QUEUE_MOVES,
+    TORRENT_FLAGS,
+    add_params,
+    first_last_priority,
+    ip_filter,
+    settings_pack,
+    torrent_file,
+    write_resume,
+)
 from torrentstack.client.engine.reading import (
     copy_status,
     handle_metadata,
-    hex_digest,
     metadata_of,
     peer_info,
+    session_totals,
     torrent_id,
     tracker_entry,
 )
@@ -54,19 +68,10 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-_SAVE_FLAGS = lt.torrent_handle.save_info_dict | lt.torrent_handle.flush_disk_cache
-
-
-@dataclass(slots=True)
-class _Torrent:
-    handle: Any
-    metadata_sent: bool = False
-    stopped: bool = False
-
 
 @dataclass(slots=True)
 class _State:
-    torrents: dict[str, _Torrent] = field(default_factory=dict)
+    torrents: dict[str, Torrent] = field(default_factory=dict)
     last_resume_save: float = 0.0
     last_update: float = 0.0
 
@@ -197,7 +202,7 @@ class Engine:
             self._state.last_resume_save = now
             for torrent in self._state.torrents.values():
                 if torrent.handle.need_save_resume_data():
-                    torrent.handle.save_resume_data(_SAVE_FLAGS)
+                    torrent.handle.save_resume_data(SAVE_FLAGS)
         if events:
             self.on_events(events)
 
@@ -216,15 +221,15 @@ class Engine:
                 self._maybe_metadata(alert.handle, events)
             elif isinstance(alert, lt.torrent_finished_alert):
                 events.append(Finished(torrent_id(alert.handle.info_hashes())))
-                alert.handle.save_resume_data(_SAVE_FLAGS)
+                alert.handle.save_resume_data(SAVE_FLAGS)
             elif isinstance(alert, lt.storage_moved_alert):
                 events.append(Moved(torrent_id(alert.handle.info_hashes()), alert.storage_path()))
-                alert.handle.save_resume_data(_SAVE_FLAGS)
+                alert.handle.save_resume_data(SAVE_FLAGS)
             elif isinstance(alert, lt.torrent_checked_alert):
                 torrent = self._state.torrents.get(torrent_id(alert.handle.info_hashes()))
                 if torrent is not None and torrent.stopped:
                     alert.handle.pause()
-                alert.handle.save_resume_data(_SAVE_FLAGS)
+                alert.handle.save_resume_data(SAVE_FLAGS)
             elif isinstance(alert, lt.torrent_deleted_alert | lt.torrent_removed_alert):
                 continue
             elif alert.category() & lt.alert_category.error:
@@ -245,16 +250,12 @@ class Engine:
         hash_ = torrent_id(alert.handle.info_hashes())
         if hash_ not in self._state.torrents:
             return
-        data = bytes(lt.write_resume_data_buf(alert.params))
-        target = self.resume_dir / f"{hash_}.fastresume"
-        partial = target.with_suffix(".tmp")
-        partial.write_bytes(data)
-        os.replace(partial, target)
+        write_resume(self.resume_dir / f"{hash_}.fastresume", alert.params)
 
     def _save_all_and_wait(self) -> None:
         pending = 0
         for torrent in self._state.torrents.values():
-            torrent.handle.save_resume_data(_SAVE_FLAGS)
+            torrent.handle.save_resume_data(SAVE_FLAGS)
             pending += 1
         deadline = time.monotonic() + 20.0
         while pending and time.monotonic() < deadline:
@@ -304,7 +305,7 @@ class Engine:
             handle = self._session.add_torrent(params)
         except RuntimeError as exc:
             raise EngineError(f"cannot add torrent: {exc}") from None
-        torrent = _Torrent(handle, stopped=options.stopped)
+        torrent = Torrent(handle, stopped=options.stopped)
         self._state.torrents[hash_] = torrent
         if options.top_of_queue:
             handle.queue_position_top()
@@ -344,111 +345,61 @@ class Engine:
 
         return self.submit(run)
 
+    def _known(self, hashes: Sequence[str]) -> list[Torrent]:
+        """The torrents of `hashes` still in the session (call on the engine thread)."""
+        return [t for h in hashes if (t := self._state.torrents.get(h)) is not None]
+
     def stop(self, hashes: Sequence[str]) -> Future[None]:
         """qBittorrent's pause/stop: not auto-managed and paused."""
-
-        def run() -> None:
-            for hash_ in hashes:
-                if (torrent := self._state.torrents.get(hash_)) is not None:
-                    torrent.stopped = True
-                    torrent.handle.unset_flags(lt.torrent_flags.auto_managed)
-                    torrent.handle.pause()
-                    torrent.handle.save_resume_data(_SAVE_FLAGS)
-
-        return self.submit(run)
+        return self.submit(lambda: handles.stop(self._known(hashes)))
 
     def start(self, hashes: Sequence[str], forced: bool = False) -> Future[None]:
         """qBittorrent's resume/start (auto-managed) or force start (not auto-managed)."""
+        return self.submit(lambda: handles.start(self._known(hashes), forced))
 
-        def run() -> None:
-            for hash_ in hashes:
-                if (torrent := self._state.torrents.get(hash_)) is not None:
-                    torrent.stopped = False
-                    if forced:
-                        torrent.handle.unset_flags(lt.torrent_flags.auto_managed)
-                    else:
-                        torrent.handle.set_flags(lt.torrent_flags.auto_managed)
-                    torrent.handle.resume()
-                    torrent.handle.save_resume_data(_SAVE_FLAGS)
-
-        return self.submit(run)
-
-    def each(self, hashes: Sequence[str], action: str, *args: Any) -> Future[None]:
+    def _each(self, hashes: Sequence[str], action: str, *args: Any) -> Future[None]:
         """Call one `torrent_handle` method with `args` on every torrent given."""
 
         def run() -> None:
-            for hash_ in hashes:
-                if (torrent := self._state.torrents.get(hash_)) is not None:
-                    getattr(torrent.handle, action)(*args)
+            for torrent in self._known(hashes):
+                getattr(torrent.handle, action)(*args)
 
         return self.submit(run)
 
-    def set_flag(self, hashes: Sequence[str], name: str, on: bool) -> Future[None]:
-        """Set or clear a torrent flag: sequential_download, super_seeding ..."""
-        flag = getattr(lt.torrent_flags, name)
-        return self.each(hashes, "set_flags" if on else "unset_flags", flag)
+    def set_flag(self, hashes: Sequence[str], flag: TorrentFlag, on: bool) -> Future[None]:
+        """Set or clear a torrent flag."""
+        return self._each(hashes, "set_flags" if on else "unset_flags", TORRENT_FLAGS[flag])
 
     def recheck(self, hashes: Sequence[str]) -> Future[None]:
         """Check the data again; a stopped torrent runs for the check and stops after it."""
-
-        def run() -> None:
-            for hash_ in hashes:
-                if (torrent := self._state.torrents.get(hash_)) is not None:
-                    torrent.handle.force_recheck()
-                    if torrent.stopped:
-                        torrent.handle.resume()
-
-        return self.submit(run)
+        return self.submit(lambda: handles.recheck(self._known(hashes)))
 
     def reannounce(self, hashes: Sequence[str]) -> Future[None]:
-        return self.each(
-            hashes, "force_reannounce", 0, -1, lt.reannounce_flags_t.ignore_min_interval
-        )
+        flags = lt.reannounce_flags_t.ignore_min_interval
+        return self._each(hashes, "force_reannounce", 0, -1, flags)
 
-    def queue(self, hashes: Sequence[str], where: str) -> Future[None]:
-        """`where`: top, bottom, up or down."""
-        return self.each(hashes, f"queue_position_{where}")
+    def queue(self, hashes: Sequence[str], move: QueueMove) -> Future[None]:
+        return self._each(hashes, QUEUE_MOVES[move])
 
     def set_limits(
         self, hashes: Sequence[str], *, download: int | None = None, upload: int | None = None
     ) -> Future[None]:
-        def run() -> None:
-            for hash_ in hashes:
-                if (torrent := self._state.torrents.get(hash_)) is not None:
-                    if download is not None:
-                        torrent.handle.set_download_limit(max(download, 0) or -1)
-                    if upload is not None:
-                        torrent.handle.set_upload_limit(max(upload, 0) or -1)
-
-        return self.submit(run)
+        return self.submit(lambda: handles.set_limits(self._known(hashes), download, upload))
 
     def first_last(self, hashes: Sequence[str], on: bool) -> Future[None]:
         """First and last piece of every wanted file first (priority 7), or back to normal."""
 
         def run() -> None:
-            for hash_ in hashes:
-                if (torrent := self._state.torrents.get(hash_)) is not None:
-                    first_last_priority(torrent.handle, on)
+            for torrent in self._known(hashes):
+                first_last_priority(torrent.handle, on)
 
         return self.submit(run)
 
     def file_priorities(
-        self, hash_: str, changes: dict[int, int] | None = None
-    ) -> Future[list[int]]:
+        self, hash_: str, changes: dict[int, FilePriority] | None = None
+    ) -> Future[list[FilePriority]]:
         """Set priorities of some files (by index) and return all of them."""
-
-        def run() -> list[int]:
-            handle = self._handle(hash_)
-            priorities = list(handle.get_file_priorities())
-            for index, priority in (changes or {}).items():
-                if not 0 <= index < len(priorities):
-                    raise EngineError(f"no file {index}")
-                priorities[index] = priority
-            if changes:
-                handle.prioritize_files(priorities)
-            return priorities
-
-        return self.submit(run)
+        return self.submit(lambda: handles.file_priorities(self._handle(hash_), changes))
 
     def file_progress(self, hash_: str) -> Future[list[int]]:
         return self.submit(
@@ -457,104 +408,37 @@ class Engine:
 
     def pieces(self, hash_: str) -> Future[tuple[list[bool], set[int]]]:
         """Pieces we have, and pieces being downloaded."""
-
-        def run() -> tuple[list[bool], set[int]]:
-            handle = self._handle(hash_)
-            have = list(handle.status(lt.status_flags_t.query_pieces).pieces)
-            downloading = {d["piece_index"] for d in handle.get_download_queue()}
-            return have, downloading
-
-        return self.submit(run)
+        return self.submit(lambda: handles.pieces(self._handle(hash_)))
 
     def piece_hashes(self, hash_: str) -> Future[list[str]]:
-        def run() -> list[str]:
-            info = self._handle(hash_).torrent_file()
-            if info is None:
-                return []  # no metadata yet
-            return [hex_digest(info.hash_for_piece(i)) for i in range(info.num_pieces())]
-
-        return self.submit(run)
+        return self.submit(lambda: handles.piece_hashes(self._handle(hash_)))
 
     def export(self, hash_: str) -> Future[bytes]:
         """The .torrent file of a torrent as it is now (its current trackers and web seeds)."""
-
-        def run() -> bytes:
-            handle = self._handle(hash_)
-            info = handle.torrent_file()
-            if info is None:
-                raise EngineError("no metadata yet")
-            params = lt.add_torrent_params()
-            params.ti = info
-            trackers = handle.trackers()
-            params.trackers = [t["url"] for t in trackers]
-            params.tracker_tiers = [t["tier"] for t in trackers]
-            params.url_seeds = list(handle.url_seeds())
-            return bytes(lt.bencode(lt.write_torrent_file(params, 0)))  # type: ignore[arg-type]
-
-        return self.submit(run)
+        return self.submit(lambda: torrent_file(self._handle(hash_)))
 
     def rename_file(self, hash_: str, index: int, new_path: str) -> Future[None]:
-        def run() -> None:
-            handle = self._handle(hash_)
-            info = handle.torrent_file()
-            if info is None or not 0 <= index < info.num_files():
-                raise EngineError(f"no file {index}")
-            handle.rename_file(index, new_path)
-
-        return self.submit(run)
+        return self.submit(lambda: handles.rename_file(self._handle(hash_), index, new_path))
 
     def move(self, hashes: Sequence[str], save_path: str) -> Future[None]:
-        return self.each(hashes, "move_storage", save_path, lt.move_flags_t.always_replace_files)
+        return self._each(hashes, "move_storage", save_path, lt.move_flags_t.always_replace_files)
 
     def trackers(self, hash_: str) -> Future[list[TrackerEntry]]:
         return self.submit(lambda: [tracker_entry(t) for t in self._handle(hash_).trackers()])
 
     def replace_trackers(self, hash_: str, entries: Sequence[tuple[str, int]]) -> Future[None]:
-        def run() -> None:
-            handle = self._handle(hash_)
-            announce = []
-            for url, tier in entries:
-                entry = lt.announce_entry(url)
-                entry.tier = tier
-                announce.append(entry)
-            handle.replace_trackers(announce)
-            handle.save_resume_data(_SAVE_FLAGS)
-
-        return self.submit(run)
+        return self.submit(lambda: handles.replace_trackers(self._handle(hash_), entries))
 
     def web_seeds(
         self, hash_: str, add: Sequence[str] = (), remove: Sequence[str] = ()
     ) -> Future[list[str]]:
-        def run() -> list[str]:
-            handle = self._handle(hash_)
-            for url in add:
-                handle.add_url_seed(url)
-            for url in remove:
-                handle.remove_url_seed(url)
-            return sorted(handle.url_seeds())
-
-        return self.submit(run)
+        return self.submit(lambda: handles.web_seeds(self._handle(hash_), add, remove))
 
     def connect_peers(
         self, hashes: Sequence[str], peers: Sequence[tuple[str, int]]
     ) -> Future[dict[str, int]]:
         """Connect each torrent to the peers; the number each one took."""
-
-        def run() -> dict[str, int]:
-            added: dict[str, int] = {}
-            for hash_ in hashes:
-                if (torrent := self._state.torrents.get(hash_)) is None:
-                    continue
-                added[hash_] = 0
-                for ip, port in peers:
-                    try:
-                        torrent.handle.connect_peer((ip, port))
-                    except RuntimeError:
-                        continue
-                    added[hash_] += 1
-            return added
-
-        return self.submit(run)
+        return self.submit(lambda: handles.connect_peers(self._state.torrents, hashes, peers))
 
     def peers(self, hash_: str) -> Future[list[PeerInfo]]:
         return self.submit(lambda: [peer_info(p) for p in self._handle(hash_).get_peer_info()])
@@ -575,37 +459,18 @@ class Engine:
         return self.submit(run)
 
     def _ban(self, ips: Sequence[str]) -> None:
-        """The session's IP filter: these addresses blocked, everything else allowed."""
-        ip_filter = lt.ip_filter()
-        for ip in ips:
-            try:
-                ip_filter.add_rule(ip, ip, 1)
-            except (RuntimeError, ValueError):
-                logger.warning("banned IP %r is not an address", ip)
-        self._session.set_ip_filter(ip_filter)
+        self._session.set_ip_filter(ip_filter(ips))
 
     def totals(self) -> SessionTotals:
         """Session-wide counters as of the last stats alert (about once a second)."""
         return self._totals
 
     def _session_stats(self, alert: Any) -> None:
-        counters = alert.values
         now = time.monotonic()
-        received = counters["net.recv_payload_bytes"]
-        sent = counters["net.sent_payload_bytes"]
-        previous = self._totals
         elapsed = now - self._stats_at if self._stats_at else 0.0
         self._stats_at = now
-        self._totals = SessionTotals(
-            dl_rate=int((received - previous.downloaded) / elapsed) if elapsed > 0 else 0,
-            ul_rate=int((sent - previous.uploaded) / elapsed) if elapsed > 0 else 0,
-            downloaded=received,
-            uploaded=sent,
-            wasted=counters["net.recv_redundant_bytes"] + counters["net.recv_failed_bytes"],
-            dht_nodes=counters["dht.dht_nodes"],
-            connections=counters["peer.num_peers_connected"],
-            has_incoming=bool(counters["net.has_incoming_connections"]),
-            listening=self._session.is_listening(),
+        self._totals = session_totals(
+            alert.values, self._totals, elapsed, listening=self._session.is_listening()
         )
 
     def listen_port(self) -> Future[int]:

@@ -1,0 +1,219 @@
+"""The adding part (the API's `TorrentAdder`): adding .torrent files and magnets with
+qBittorrent's options, downloading URLs (`url_download`), restoring stored torrents at start."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from torrentstack.client import engine as eng
+from torrentstack.client.categories import Categories
+from torrentstack.client.log_buffer import LogBuffer
+from torrentstack.client.preferences import Preferences
+from torrentstack.client.records import Options, TorrentRecord, working_path
+from torrentstack.client.store import ClientStore, SavedTorrent
+from torrentstack.client.tags import Tags
+from torrentstack.client.torrents import Background, Torrents, engine_result
+from torrentstack.clock import Clock
+from torrentstack.qbittorrent.adding import AddRequest, Source
+
+logger = logging.getLogger(__name__)
+
+Fetch = Callable[[str, str], Awaitable[Source | None]]  # (url, cookie) -> what it brings
+
+
+class Adder:
+    def __init__(
+        self,
+        *,
+        torrents: Torrents,
+        categories: Categories,
+        tags: Tags,
+        prefs: Preferences,
+        store: ClientStore,
+        log: LogBuffer,
+        clock: Clock,
+        background: Background,
+        fetch: Fetch,
+    ) -> None:
+        self._torrents = torrents
+        self._categories = categories
+        self._tags = tags
+        self._prefs = prefs
+        self._store = store
+        self._log = log
+        self._clock = clock
+        self._background = background
+        self._fetch = fetch
+
+    def is_torrent(self, data: bytes) -> bool:
+        try:
+            eng.parse_torrent(data)
+        except eng.EngineError:
+            return False
+        return True
+
+    def add_from_url(self, url: str, cookie: str, request: AddRequest) -> None:
+        """Add what a URL download brings, when it arrives (`torrents/add` answered already)."""
+
+        async def run() -> None:
+            source = await self._fetch(url, cookie)
+            if source is None or (source.torrent and not self.is_torrent(source.torrent)):
+                self._log.add("warning", "Failed to download a torrent from its URL")
+                return
+            await self.add([source], request)
+
+        self._background.spawn(run())
+
+    async def add(self, sources: list[Source], request: AddRequest) -> int:
+        """Add what can be added; the number of torrents added (duplicates and errors: 0)."""
+        engine = self._torrents.engine()
+        if request.category and request.category not in self._categories:
+            await self._categories.create_category(request.category, "", None)
+        new_tags = [t for t in request.tags if t not in self._tags]
+        if new_tags:
+            await self._tags.create_tags(new_tags)
+        options = [self._new_options(request) for _ in sources]
+        top = bool(
+            self._prefs.get("add_to_top_of_queue")
+            if request.top_of_queue is None
+            else request.top_of_queue
+        )
+        items = [
+            (
+                eng.Source(torrent=source.torrent, magnet=source.magnet),
+                eng.AddOptions(
+                    save_path=working_path(o),
+                    stopped=o.stopped,
+                    forced=o.forced,
+                    skip_checking=request.skip_checking,
+                    sequential=request.sequential,
+                    first_last=request.first_last,
+                    upload_limit=request.up_limit,
+                    download_limit=request.dl_limit,
+                    name=request.rename,
+                    content_root=self._content_root(request, source),
+                    top_of_queue=top,
+                ),
+            )
+            for source, o in zip(sources, options, strict=True)
+        ]
+        results = await engine_result(engine.add_many(items))
+        added: list[TorrentRecord] = []
+        for source, opts, result in zip(sources, options, results, strict=True):
+            if isinstance(result, eng.DuplicateTorrent):
+                self._log.add("warning", f"Torrent is already present: {result}")
+                continue
+            if isinstance(result, eng.EngineError):
+                self._log.add("warning", f"Failed to load torrent: {result}")
+                continue
+            record = TorrentRecord(result.hash, source.torrent, source.magnet, opts)
+            self._torrents.register(record, result)
+            added.append(record)
+            self._log.add("info", f"Added new torrent: {record.display_name}")
+        if added:
+            await self._store.put_torrents(
+                SavedTorrent(r.hash, r.torrent, r.magnet, r.options) for r in added
+            )
+        return len(added)
+
+    def _new_options(self, request: AddRequest) -> Options:
+        prefs = self._prefs
+        auto_tmm = (
+            bool(prefs.get("auto_tmm_enabled")) if request.auto_tmm is None else request.auto_tmm
+        )
+        save_path = request.save_path
+        if auto_tmm or not save_path:
+            save_path = self._categories.save_path(request.category) if auto_tmm else ""
+        stopped = (
+            bool(prefs.get("start_paused_enabled") or prefs.get("add_stopped_enabled"))
+            if request.stopped is None
+            else request.stopped
+        )
+        return Options(
+            added_on=int(self._clock()),
+            name=request.rename,
+            category=request.category,
+            tags=list(request.tags),
+            stopped=stopped,
+            forced=request.forced and not stopped,
+            auto_tmm=auto_tmm,
+            save_path=save_path or prefs.save_path,
+            download_path=request.download_path,
+            ratio_limit=request.ratio_limit,
+            seeding_time_limit=request.seeding_time_limit,
+            inactive_seeding_time_limit=request.inactive_seeding_time_limit,
+            dl_limit=max(request.dl_limit, 0),
+            up_limit=max(request.up_limit, 0),
+            seq_dl=request.sequential,
+            f_l_piece_prio=request.first_last,
+        )
+
+    def _content_root(self, request: AddRequest, source: Source) -> str | None:
+        layout = request.content_layout or str(self._prefs.get("torrent_content_layout"))
+        if layout == "NoSubfolder":
+            return ""
+        if layout == "Subfolder" and source.torrent:
+            try:
+                metadata = eng.parse_torrent(source.torrent)
+            except eng.EngineError:
+                return None
+            if len(metadata.files) == 1:
+                return os.path.splitext(metadata.name)[0] or metadata.name
+            return None
+        return None
+
+    async def restore(self, saved: list[SavedTorrent], resume_dir: Path) -> int:
+        """Add the stored torrents back, from resume data where there is some; how many."""
+
+        def sources() -> list[eng.Source]:
+            out = []
+            for item in saved:
+                resume = resume_dir / f"{item.hash}.fastresume"
+                if resume.exists():
+                    out.append(eng.Source(resume=resume.read_bytes()))
+                else:
+                    out.append(eng.Source(torrent=item.torrent, magnet=item.magnet))
+            return out
+
+        engine = self._torrents.engine()
+        chosen = await asyncio.to_thread(sources)
+        items = [(src, _restore_options(i.options)) for src, i in zip(chosen, saved, strict=True)]
+        results = await engine_result(engine.add_many(items))
+        retry = [
+            (eng.Source(torrent=i.torrent, magnet=i.magnet), _restore_options(i.options))
+            for i, src, r in zip(saved, chosen, results, strict=True)
+            if isinstance(r, eng.EngineError) and src.resume
+        ]
+        if retry:
+            logger.warning("%d resume files unreadable; adding those torrents afresh", len(retry))
+            second = await engine_result(engine.add_many(retry))
+            again = iter(second)
+            results = [
+                next(again) if isinstance(r, eng.EngineError) and src.resume else r
+                for src, r in zip(chosen, results, strict=True)
+            ]
+        restored = 0
+        for item, result in zip(saved, results, strict=True):
+            if isinstance(result, eng.EngineError):
+                logger.warning("cannot restore torrent %s: %s", item.hash, result)
+                continue
+            record = TorrentRecord(result.hash, item.torrent, item.magnet, item.options)
+            self._torrents.register(record, result)
+            restored += 1
+        return restored
+
+
+def _restore_options(o: Options) -> eng.AddOptions:
+    return eng.AddOptions(
+        save_path=working_path(o),
+        stopped=o.stopped,
+        forced=o.forced,
+        sequential=o.seq_dl,
+        upload_limit=o.up_limit,
+        download_limit=o.dl_limit,
+        name=o.name,
+    )
