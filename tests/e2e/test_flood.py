@@ -19,6 +19,10 @@ from torrentstack.config import SERVICES, Settings
 pytestmark = [pytest.mark.slow, pytest.mark.database]
 
 CAP = 40
+# The server fills the kernel's socket buffers with answers (~25 MB of requests on loopback)
+# before it stops reading: ~20 s a listener. One of each server kind (http1, uvicorn) here;
+# tests/serving/test_listener_limits.py covers both kinds on their own.
+PIPELINED = ("tracker", "client")
 
 
 def flood_settings(database_settings, tmp_path) -> Settings:
@@ -136,9 +140,10 @@ async def test_floods_on_each_listener_leave_the_others_serving(database_setting
                     sock.close()
             await recovered(name, port)
 
-            sent = await asyncio.to_thread(pipeline_without_reading, port)
-            assert sent < 48 << 20, (name, sent)  # an unbounded server takes all 128 MB
-            await healthy(ports)
+            if name in PIPELINED:
+                sent = await asyncio.to_thread(pipeline_without_reading, port)
+                assert sent < 48 << 20, (name, sent)  # an unbounded server takes all 128 MB
+                await healthy(ports)
 
             assert (await asyncio.to_thread(slow_head, port)).startswith(b"HTTP/1.1 408"), name
             await healthy(ports)
