@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -17,7 +18,9 @@ import ipaddress
 import logging
 import secrets
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Literal
 
 from torrentstack.clock import Clock
 
@@ -27,6 +30,11 @@ _KEY_BYTES = 64
 
 
 logger = logging.getLogger(__name__)
+
+# Password checks run here, never on the event loop every service shares (PBKDF2 takes ~50 ms
+# of CPU; hashlib releases the GIL). Two at a time: a flood of logins queues up here instead of
+# taking the default executor's threads from file and database work.
+_hashing = ThreadPoolExecutor(max_workers=2, thread_name_prefix="password-check")
 
 
 def hash_password(password: str, salt: bytes | None = None) -> str:
@@ -106,24 +114,41 @@ class Authenticator:
         failures = self._failures.get(ip)
         return failures is not None and failures.banned_until > self.clock()
 
-    def login(self, ip: str, username: str, password: str) -> Session | None:
+    async def login(
+        self, ip: str, username: str, password: str
+    ) -> Session | Literal["failed", "banned"]:
         """Start a session for good credentials; count a failure (maybe a ban) otherwise.
 
         The caller checks `banned` first: a banned IP is refused before its password is read.
-        Expired sessions and finished bans are swept here, so neither table only grows.
+        The password is checked off the event loop; an IP banned while its attempt waited for
+        a check is refused without one. Expired sessions and finished bans are swept here, so
+        neither table only grows.
         """
         self.expire()
         good = hmac.compare_digest(username.encode(), self.username.encode())
-        good = verify_password(password, self.password_hash) and good
+        loop = asyncio.get_running_loop()
+        checked = loop.run_in_executor(
+            _hashing, self._check_unless_banned, ip, password, self.password_hash
+        )
+        verdict = await checked
+        if verdict is None:
+            return "banned"  # banned meanwhile: nothing more to count
+        good = verdict and good
         if not good:
             failures = self._failures.setdefault(ip, _Failures())
             failures.count += 1
             if self.max_fail_count and failures.count >= self.max_fail_count:
                 failures.banned_until = self.clock() + self.ban_duration
                 failures.count = 0
-            return None
+            return "failed"
         self._failures.pop(ip, None)
         return self._new_session(ip)
+
+    def _check_unless_banned(self, ip: str, password: str, stored: str) -> bool | None:
+        """On a hashing thread: None when `ip` was banned while waiting, else the verdict."""
+        if self.banned(ip):
+            return None
+        return verify_password(password, stored)
 
     def _new_session(self, ip: str) -> Session:
         sid = secrets.token_urlsafe(24)  # 32 characters that need no quoting in a cookie

@@ -125,8 +125,10 @@ class WebApi:
         if self.auth.session(request.cookies.get(COOKIE)) is not None:
             return text("Ok.")
         params, _ = await _parameters(request)
-        session = self.auth.login(ip, params.get("username", ""), params.get("password", ""))
-        if session is None:
+        session = await self.auth.login(ip, params.get("username", ""), params.get("password", ""))
+        if session == "banned":  # by attempts that were checked while this one waited
+            return error(403, BANNED)
+        if session == "failed":
             logger.info("WebUI login failed from %s", ip)
             return text("Fails.")
         reply = text("Ok.")
