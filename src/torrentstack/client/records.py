@@ -228,11 +228,11 @@ class TorrentRecord:
         if md is None:
             return []
         out = []
-        for entry in md.files:
+        for position, entry in enumerate(md.files):  # the API's index: padding files skipped
             done = progress[entry.index] if entry.index < len(progress) else 0
             out.append(
                 FileView(
-                    index=entry.index,
+                    index=position,
                     name=entry.path,
                     size=entry.size,
                     progress=(done / entry.size) if entry.size else 1.0,

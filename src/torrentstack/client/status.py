@@ -23,7 +23,7 @@ class Phase(Enum):
 
 @dataclass(frozen=True, slots=True)
 class FileEntry:
-    index: int
+    index: int  # libtorrent's file index (padding files count there; not in `Metadata.files`)
     path: str  # "/"-joined, including the torrent's root folder
     size: int
     first_piece: int

@@ -91,8 +91,9 @@ class TorrentEdits:
         count = len(record.metadata.files)
         if any(not 0 <= i < count for i in indexes):
             raise Conflict("File IDs must be integers between 0 and the number of files")
+        native = [record.metadata.files[i].index for i in indexes]  # padding files skipped
         await engine_result(
-            self._torrents.engine().file_priorities(hash_, dict.fromkeys(indexes, wanted))
+            self._torrents.engine().file_priorities(hash_, dict.fromkeys(native, wanted))
         )
         await self._torrents.refresh_from_engine([hash_])
 

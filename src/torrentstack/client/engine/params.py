@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -56,9 +57,8 @@ _ALERTS = (
 def parse_torrent(data: bytes) -> Metadata:
     """Parse a .torrent file as libtorrent does; EngineError when it is not one."""
     params = load_torrent(data)
-    return metadata_of(
-        params.ti, list(zip(params.trackers, params.tracker_tiers, strict=False)), params.url_seeds
-    )
+    trackers = list(zip(params.trackers, params.tracker_tiers, strict=False))
+    return metadata_of(params.ti, trackers, params.url_seeds, params=params)
 
 
 def load_torrent(data: bytes) -> Any:
@@ -89,6 +89,8 @@ def add_params(source: Source, options: AddOptions) -> Any:
         params.save_path = options.save_path
         if options.name:
             params.name = options.name
+        else:
+            _text_name(params, source.magnet)
     if not source.resume:
         if options.file_priorities:
             params.file_priorities = [lt_priority(p) for p in options.file_priorities]
@@ -217,3 +219,21 @@ def write_resume(target: Path, params: Any) -> None:
     partial = target.with_suffix(".tmp")
     partial.write_bytes(bytes(lt.write_resume_data_buf(params)))
     os.replace(partial, target)
+
+
+def _text_name(params: Any, magnet: str) -> None:
+    """A magnet's `dn` that is not UTF-8 would make every read of the name fail (the binding
+    decodes strictly): give libtorrent the name decoded with replacement characters instead."""
+    try:
+        params.name  # noqa: B018 - reading it is the check
+    except UnicodeDecodeError:
+        query = urllib.parse.urlsplit(magnet).query
+        raw = next(
+            (
+                value
+                for key, value in urllib.parse.parse_qsl(query, encoding="latin-1")
+                if key == "dn"
+            ),
+            "",
+        )
+        params.name = raw.encode("latin-1").decode("utf-8", "replace")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import ssl
 import struct
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import libtorrent as lt
@@ -67,31 +68,45 @@ def handle_metadata(handle: Any) -> Metadata | None:
     return metadata_of(info, trackers, handle.url_seeds())
 
 
+def text(read: Callable[[], str]) -> str:
+    """A string libtorrent hands over, or "" when it is not UTF-8 (the binding decodes strictly
+    and raises): a name, comment or message from a torrent, a magnet or a peer."""
+    try:
+        return read()
+    except UnicodeDecodeError:
+        return ""
+
+
 def metadata_of(
     info: Any,
     trackers: Sequence[tuple[str, int]],
     web_seeds: Iterable[str],
     renamed: dict[int, str] | None = None,
+    params: Any = None,
 ) -> Metadata:
+    """The facts of `info`; `params` (the add_torrent_params it came with) supplies the comment,
+    creator and date, which libtorrent 2.1's loaders keep there and no longer in `info`."""
     files = info.layout()
     piece = info.piece_length()
     entries = []
     for index in range(files.num_files()):
+        if files.file_flags(index) & lt.file_storage.flag_pad_file:
+            continue  # BEP 47 padding: not a file to qBittorrent (its API indexes skip them)
         size = files.file_size(index)
         offset = files.file_offset(index)
         first = offset // piece if piece else 0
         last = (offset + max(size, 1) - 1) // piece if piece else 0
-        path = (renamed or {}).get(index) or files.file_path(index)
+        path = (renamed or {}).get(index) or text(functools.partial(files.file_path, index))
         entries.append(FileEntry(index, path.replace("\\", "/"), size, first, last))
     return Metadata(
-        name=info.name(),
+        name=text(info.name),
         total_size=info.total_size(),
         piece_size=piece,
         num_pieces=info.num_pieces(),
         files=tuple(entries),
-        comment=info.comment(),
-        created_by=info.creator(),
-        creation_date=int(info.creation_date() or 0),
+        comment=text(info.comment) or (text(lambda: params.comment) if params else ""),
+        created_by=text(info.creator) or (text(lambda: params.created_by) if params else ""),
+        creation_date=int(info.creation_date() or (params.creation_date if params else 0) or 0),
         private=bool(info.priv()),
         trackers=tuple(trackers),
         web_seeds=tuple(web_seeds),
@@ -105,7 +120,7 @@ def copy_status(st: Any) -> TorrentStatus:
         hash=v1 or v2[:40],
         info_hash_v1=v1,
         info_hash_v2=v2,
-        name=st.name,
+        name=text(lambda: st.name),
         phase=_PHASES.get(st.state, Phase.DOWNLOADING),
         has_metadata=st.has_metadata,
         paused=bool(flags & lt.torrent_flags.paused),
@@ -113,7 +128,7 @@ def copy_status(st: Any) -> TorrentStatus:
         upload_mode=bool(flags & lt.torrent_flags.upload_mode),
         sequential_download=bool(flags & lt.torrent_flags.sequential_download),
         super_seeding=bool(flags & lt.torrent_flags.super_seeding),
-        error=st.errc.message() if st.errc.value() else "",
+        error=text(st.errc.message) if st.errc.value() else "",
         moving_storage=st.moving_storage,
         progress=st.progress,
         total_wanted=st.total_wanted,
@@ -144,8 +159,8 @@ def copy_status(st: Any) -> TorrentStatus:
         last_download=_epoch(st.last_download),
         last_upload=_epoch(st.last_upload),
         queue_position=int(st.queue_position),
-        save_path=st.save_path,
-        current_tracker=st.current_tracker,
+        save_path=text(lambda: st.save_path),
+        current_tracker=text(lambda: st.current_tracker),
         distributed_copies=st.distributed_copies,
         num_pieces=st.num_pieces,
         next_announce=int(st.next_announce.total_seconds()),

@@ -53,6 +53,7 @@ from torrentstack.client.engine.reading import (
     metadata_of,
     peer_info,
     session_totals,
+    text,
     torrent_id,
     tracker_entry,
 )
@@ -103,6 +104,7 @@ class Engine:
         for fd in (self._wake_read, self._wake_write, self._alert_read, self._alert_write):
             os.set_blocking(fd, False)
         self._state = _State()
+        self._alert_failures = 0
         resume_dir.mkdir(parents=True, exist_ok=True)
         params = lt.session_params()
         params.settings = settings_pack(config)  # type: ignore[assignment]
@@ -208,32 +210,50 @@ class Engine:
 
     def _handle_alerts(self, alerts: Iterable[Any], events: list[Event]) -> None:
         for alert in alerts:
-            if isinstance(alert, lt.state_update_alert):
-                statuses = tuple(copy_status(s) for s in alert.status)
-                events.append(StatusChanged(statuses))
-                for status in alert.status:
+            try:
+                self._handle_alert(alert, events)
+            except Exception as exc:  # one bad torrent or alert must not stop the others
+                self._alert_failures += 1
+                if self._alert_failures in (1, 10, 100) or self._alert_failures % 1000 == 0:
+                    logger.warning(
+                        "engine: %s could not be read (%s; %d so far)",
+                        type(alert).__name__,
+                        type(exc).__name__,
+                        self._alert_failures,
+                    )
+
+    def _handle_alert(self, alert: Any, events: list[Event]) -> None:
+        if isinstance(alert, lt.state_update_alert):
+            statuses = []
+            for status in alert.status:
+                try:
+                    statuses.append(copy_status(status))
                     self._maybe_metadata(status.handle, events)
-            elif isinstance(alert, lt.save_resume_data_alert):
-                self._write_resume(alert)
-            elif isinstance(alert, lt.session_stats_alert):
-                self._session_stats(alert)
-            elif isinstance(alert, lt.metadata_received_alert):
-                self._maybe_metadata(alert.handle, events)
-            elif isinstance(alert, lt.torrent_finished_alert):
-                events.append(Finished(torrent_id(alert.handle.info_hashes())))
-                alert.handle.save_resume_data(SAVE_FLAGS)
-            elif isinstance(alert, lt.storage_moved_alert):
-                events.append(Moved(torrent_id(alert.handle.info_hashes()), alert.storage_path()))
-                alert.handle.save_resume_data(SAVE_FLAGS)
-            elif isinstance(alert, lt.torrent_checked_alert):
-                torrent = self._state.torrents.get(torrent_id(alert.handle.info_hashes()))
-                if torrent is not None and torrent.stopped:
-                    alert.handle.pause()
-                alert.handle.save_resume_data(SAVE_FLAGS)
-            elif isinstance(alert, lt.torrent_deleted_alert | lt.torrent_removed_alert):
-                continue
-            elif alert.category() & lt.alert_category.error:
-                events.append(LogLine("warning", alert.message()))
+                except Exception as exc:
+                    logger.debug("engine: a status could not be read (%s)", type(exc).__name__)
+            events.append(StatusChanged(tuple(statuses)))
+            return
+        if isinstance(alert, lt.save_resume_data_alert):
+            self._write_resume(alert)
+        elif isinstance(alert, lt.session_stats_alert):
+            self._session_stats(alert)
+        elif isinstance(alert, lt.metadata_received_alert):
+            self._maybe_metadata(alert.handle, events)
+        elif isinstance(alert, lt.torrent_finished_alert):
+            events.append(Finished(torrent_id(alert.handle.info_hashes())))
+            alert.handle.save_resume_data(SAVE_FLAGS)
+        elif isinstance(alert, lt.storage_moved_alert):
+            events.append(Moved(torrent_id(alert.handle.info_hashes()), alert.storage_path()))
+            alert.handle.save_resume_data(SAVE_FLAGS)
+        elif isinstance(alert, lt.torrent_checked_alert):
+            torrent = self._state.torrents.get(torrent_id(alert.handle.info_hashes()))
+            if torrent is not None and torrent.stopped:
+                alert.handle.pause()
+            alert.handle.save_resume_data(SAVE_FLAGS)
+        elif isinstance(alert, lt.torrent_deleted_alert | lt.torrent_removed_alert):
+            return
+        elif alert.category() & lt.alert_category.error:
+            events.append(LogLine("warning", text(alert.message) or type(alert).__name__))
 
     def _maybe_metadata(self, handle: Any, events: list[Event]) -> None:
         hash_ = torrent_id(handle.info_hashes())
@@ -312,7 +332,9 @@ class Engine:
         metadata = None
         if params.ti is not None:  # from the parsed file: no round trip to the session
             trackers = list(zip(params.trackers, params.tracker_tiers, strict=False))
-            metadata = metadata_of(params.ti, trackers, params.url_seeds, params.renamed_files)
+            metadata = metadata_of(
+                params.ti, trackers, params.url_seeds, params.renamed_files, params
+            )
         torrent.metadata_sent = metadata is not None
         if options.first_last and metadata is not None:
             first_last_priority(handle, True)
