@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from starlette.responses import PlainTextResponse
 
-from tests.tracker.conftest import client_for
+from tests.support.tracker import client_for
 from tests.tracker.wire import (
     HASH_A,
     HASH_B,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.tracker.conftest import client_for
+from tests.support.tracker import client_for
 from tests.tracker.wire import HASH_A, HASH_B, announce_query, decoded, scrape_query
 from torrentstack.tracker.admin_api import AdminApi
 from torrentstack.tracker.http import TrackerHttpApp

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.tracker.conftest import client_for
+from tests.support.tracker import client_for
 from tests.tracker.wire import HASH_A, HASH_B, announce_query, decoded
 from torrentstack.tracker.http import TrackerHttpApp
 from torrentstack.tracker.policy import Member, TransferDelta
