@@ -6,6 +6,7 @@ Hierarchy::
     ├── ConfigError                  config/: a bad key or value, with the key and the file
     ├── DatabaseError                db/errors.py: the database failed; with the action, not the SQL
     ├── ListenError                  serving/server.py: a listener's address could not be bound
+    ├── DataDirectoryInUse           data_lock.py: another process serves with this data directory
     ├── CacheError                   cache/: Redis unreachable or failing, with the operation
     ├── CreateError                  bittorrent/create.py: content or options a torrent cannot hold
     ├── TorrentFileError             cli/torrent_files.py: a .torrent file unreadable or unwritable
