@@ -6,7 +6,7 @@ import pytest
 from starlette.responses import PlainTextResponse
 
 from tests.support.tracker import client_for
-from tests.tracker.wire import (
+from tests.support.wire import (
     HASH_A,
     HASH_B,
     announce_query,

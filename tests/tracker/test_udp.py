@@ -9,9 +9,9 @@ import struct
 
 import pytest
 
+from tests.support.wire import HASH_A, HASH_B, announce_packet, connect_packet, url_data
 from tests.tracker.batch_udp import require_batch_udp
 from tests.tracker.native_swarm import compiled_core
-from tests.tracker.wire import HASH_A, HASH_B, announce_packet, connect_packet, url_data
 from torrentstack.bittorrent.announce import pack_endpoint
 from torrentstack.tracker.policy import AuthKey
 from torrentstack.tracker.udp import UdpTracker, key_from_url_data, serve_udp

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests.support.wire import HASH_A, HASH_B, announce_packet, connect_packet, url_data
 from tests.tracker.batch_udp import require_batch_udp
 from tests.tracker.native_swarm import compiled_core
-from tests.tracker.wire import HASH_A, HASH_B, announce_packet, connect_packet, url_data
 from torrentstack.bittorrent.announce import pack_endpoint
 from torrentstack.tracker.connection_id import BUCKET_SECONDS, BUCKETS_ACCEPTED, ConnectionIds
 from torrentstack.tracker.memory_store import MemorySwarmStore
