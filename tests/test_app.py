@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from tests.support.waiting import eventually
 from torrentstack import __version__, app
 from torrentstack.config import SERVICES, Settings
 from torrentstack.db import migrate
@@ -131,6 +132,7 @@ async def test_healthz_reports_an_unreachable_database(tmp_path):
     )
     # the SQLite factory creates the directory: remove it so connecting fails
     (tmp_path / "no" / "such" / "dir").rmdir()
+    before = set(threading.enumerate())
     try:
         health = health_app("tracker", database_check(engine))
         transport = httpx.ASGITransport(app=health)
@@ -140,14 +142,18 @@ async def test_healthz_reports_an_unreachable_database(tmp_path):
         assert response.json()["database"] == "unavailable"
     finally:
         await engine.dispose()
-    # aiosqlite stops the thread of a failed connection by a callback into this loop: let it
-    # finish before the loop closes (else the thread raises "Event loop is closed" later)
-    for _ in range(500):
-        if not [t for t in threading.enumerate() if "_connection_worker_thread" in t.name]:
-            break
-        await asyncio.sleep(0.01)
-    else:
-        raise AssertionError("the failed connection's thread did not stop")
+        # aiosqlite stops the worker thread of a failed connect without awaiting it: let it end
+        # while this loop runs, or it posts its result to a closed loop during the next test
+        await eventually(
+            lambda: (
+                not [
+                    t
+                    for t in set(threading.enumerate()) - before
+                    if t.name.endswith("(_connection_worker_thread)")
+                ]
+            ),
+            message="the failed connection's aiosqlite thread did not end",
+        )
 
 
 @pytest.mark.database

@@ -8,7 +8,7 @@ import tomllib
 
 import pytest
 
-from tests.cli_support import assert_one_line_error, run_cli
+from tests.support.cli import assert_one_line_error, run_cli
 from torrentstack import __version__
 from torrentstack.config import Settings
 from torrentstack.db import migrate

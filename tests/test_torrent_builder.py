@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.libtorrent_reference import lt_create, lt_info_hashes
+from tests.support.libtorrent_reference import lt_create, lt_info_hashes
 from torrentstack.bittorrent import bencode
 from torrentstack.bittorrent.create import FileEntry
 from torrentstack.bittorrent.infohash import InfoHash

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_support import assert_one_line_error, run_cli
-from tests.libtorrent_reference import lt_create, lt_info_hashes
+from tests.support.cli import assert_one_line_error, run_cli
+from tests.support.libtorrent_reference import lt_create, lt_info_hashes
 
 lt = pytest.importorskip("libtorrent")
 

@@ -3,12 +3,21 @@
 Hierarchy::
 
     TorrentstackError
-    ├── ConfigError                  config.py: a bad key or value, with the key and the file
+    ├── ConfigError                  config/: a bad key or value, with the key and the file
     ├── DatabaseError                db/errors.py: the database failed; with the action, not the SQL
-    ├── ListenError                  server.py: a listener's address could not be bound
+    ├── ListenError                  serving/server.py: a listener's address could not be bound
+    ├── DataDirectoryInUse           data_lock.py: another process serves with this data directory
     ├── CacheError                   cache/: Redis unreachable or failing, with the operation
     ├── CreateError                  bittorrent/create.py: content or options a torrent cannot hold
-    ├── TorrentFileError             torrent_cli.py: a .torrent file could not be read or written
+    ├── TorrentFileError             cli/torrent_files.py: a .torrent file unreadable or unwritable
+    ├── EngineError                  client/engine/messages.py: a command the engine refused
+    │   └── DuplicateTorrent         the torrent is already in the session
+    ├── ApiError                     qbittorrent/errors.py: qBittorrent's API error types (500)
+    │   ├── BadParams                400
+    │   ├── AccessDenied             403
+    │   ├── NotFound                 404
+    │   ├── Conflict                 409
+    │   └── BadData                  415
     └── FormatError                  bittorrent/: bytes that are not what they claim to be
         ├── BencodeError             bittorrent/bencode.py: with the byte offset
         ├── MetainfoError            bittorrent/metainfo.py: with the field

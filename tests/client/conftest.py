@@ -7,35 +7,22 @@ send traffic off this machine.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from starlette.applications import Starlette
 
-from tests.tracker.conftest import FakeClock
+from tests.support.clock import FakeClock
+from tests.support.webui import PASSWORD, StartWebUI, WebUI
 from torrentstack.client.runtime import ClientRuntime
 from torrentstack.config import ClientSettings, DatabaseSettings
 from torrentstack.db import migrate
 from torrentstack.db.engine import create_engine
 from torrentstack.serving.server import serve
 
-USERNAME = "admin"
-PASSWORD = "correct horse battery"
 LOOPBACK_ONLY = {"dht": False, "lsd": False, "pex": False, "upnp": False}
-
-
-@dataclass
-class WebUI:
-    url: str
-    runtime: ClientRuntime
-    clock: FakeClock
-    stop: asyncio.Event
-
-
-StartWebUI = Callable[..., Awaitable[WebUI]]
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.client.conftest import WebUI
-from tests.client.test_webui_auth import login
+from tests.support.webui import WebUI, login
 from torrentstack.bittorrent.bencode import encode
 from torrentstack.client.engine import EngineError, parse_torrent
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.client.conftest import WebUI
-from tests.client.payloads import make_torrent
-from tests.client.test_torrent_endpoints import eventually, logged_in
+from tests.support.payloads import make_torrent
+from tests.support.waiting import eventually_sync
+from tests.support.webui import WebUI, logged_in
 
 MAGNET = "magnet:?xt=urn:btih:" + "d" * 40 + "&dn=Redirected"
 
@@ -62,7 +62,7 @@ async def test_add_from_urls(webui: WebUI, torrent_site):
             names = sorted((t.name, t.category) for t in client.torrents_info())
             assert names == [("FromUrl", "web"), ("Redirected", "web")], names
 
-        eventually(arrived)
+        eventually_sync(arrived)
         assert "session=abc" in cookies
         assert any("Failed to download" in e["message"] for e in client.log_main())
 

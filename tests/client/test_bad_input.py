@@ -3,15 +3,15 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from tests.client.conftest import WebUI
-from tests.client.payloads import make_torrent
-from tests.client.test_webui_auth import login
+from tests.support.payloads import make_torrent
+from tests.support.waiting import eventually
+from tests.support.webui import WebUI, login
 
 UNKNOWN = "0" * 40
 
@@ -104,11 +104,13 @@ async def test_info_filters_sorting_and_paging(http, tmp_path):
             files={"torrents": (name, torrent)},
         )  # fmt: skip
         assert reply.text == "Ok."
-    for _ in range(100):  # libtorrent reports checkingResumeData first
+
+    async def settled() -> Any:  # libtorrent reports checkingResumeData first
         info = (await http.get("/api/v2/torrents/info", params={"sort": "name"})).json()
-        if {t["state"] for t in info} == {"pausedDL"}:
-            break
-        await asyncio.sleep(0.05)
+        assert {t["state"] for t in info} == {"pausedDL"}, info
+        return info
+
+    info = await eventually(settled)
     hashes = [t["hash"] for t in info]
     assert [t["name"] for t in info] == ["a-one", "b-two", "c-three"]
 

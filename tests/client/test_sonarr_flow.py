@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 import qbittorrentapi
 
-from tests.client.conftest import StartWebUI, WebUI
-from tests.client.payloads import make_torrent
-from tests.client.test_webui_auth import api_client
+from tests.support.payloads import make_torrent
+from tests.support.webui import StartWebUI, WebUI, api_client
 
 pytestmark = pytest.mark.database  # the store runs on SQLite and on PostgreSQL
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -13,15 +12,9 @@ import httpx
 import pytest
 import qbittorrentapi
 
-from tests.client.conftest import WebUI
-from tests.client.payloads import make_torrent
-from tests.client.test_webui_auth import api_client, login
-
-
-def logged_in(webui: WebUI) -> qbittorrentapi.Client:
-    client = api_client(webui)
-    client.auth_log_in()
-    return client
+from tests.support.payloads import make_torrent
+from tests.support.waiting import eventually, eventually_sync
+from tests.support.webui import WebUI, logged_in, login
 
 
 def add_two(client: qbittorrentapi.Client, root: Path) -> tuple[str, str]:
@@ -40,17 +33,6 @@ def add_two(client: qbittorrentapi.Client, root: Path) -> tuple[str, str]:
     return by_name["Done"], by_name["Missing"]
 
 
-def eventually(check: Any, timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return check()
-        except AssertionError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
-
-
 async def test_pause_resume_recheck_and_states(webui: WebUI, tmp_path: Path):
     def run() -> None:
         client = logged_in(webui)
@@ -63,14 +45,14 @@ async def test_pause_resume_recheck_and_states(webui: WebUI, tmp_path: Path):
                 states
             )
 
-        eventually(resumed)
+        eventually_sync(resumed)
         client.torrents_pause(torrent_hashes=done)
-        eventually(lambda: _assert_state(client, done, "pausedUP"))
+        eventually_sync(lambda: _assert_state(client, done, "pausedUP"))
         assert [t.hash for t in client.torrents_info(status_filter="paused")] == [done]
         assert [t.hash for t in client.torrents_info(status_filter="completed")] == [done]
         client.torrents_recheck(torrent_hashes=done)
         client.torrents_reannounce(torrent_hashes=missing)
-        eventually(lambda: _assert_state(client, done, "pausedUP"))
+        eventually_sync(lambda: _assert_state(client, done, "pausedUP"))
         assert (
             client.torrents_properties(done).pieces_have
             == client.torrents_properties(done).pieces_num
@@ -110,7 +92,7 @@ async def test_limits_toggles_force_start_and_location(webui: WebUI, tmp_path: P
         assert (props.dl_limit, props.up_limit) == (2048, 1024)
         target = tmp_path / "moved"
         client.torrents_set_location(location=str(target), torrent_hashes=done)
-        eventually(lambda: _assert_saved_in(client, done, target))
+        eventually_sync(lambda: _assert_saved_in(client, done, target))
         assert (target / "Done" / "x.bin").stat().st_size == 70_000
 
     await asyncio.to_thread(run)
@@ -148,7 +130,7 @@ async def test_categories_and_tags_lifecycle(webui: WebUI, tmp_path: Path):
         client.torrents_create_category(name="auto", save_path=str(tmp_path / "auto"))
         client.torrents_set_auto_management(enable=True, torrent_hashes=done)
         client.torrents_set_category(category="auto", torrent_hashes=done)
-        eventually(lambda: _assert_saved_in(client, done, tmp_path / "auto"))
+        eventually_sync(lambda: _assert_saved_in(client, done, tmp_path / "auto"))
         assert missing in {t.hash for t in client.torrents_info()}
 
     await asyncio.to_thread(run)
@@ -206,15 +188,16 @@ async def test_maindata_over_http_incremental_and_gzip(webui: WebUI, tmp_path: P
         assert second["tags"] == ["x"] and "c1" in second["categories"]
         assert "hash" not in second["torrents"][hash_]
         rid = second["rid"]
-        for _ in range(40):  # until the engine's first status of the torrent has been sent
-            await asyncio.sleep(0.1)
-            settled = (await http.get("/api/v2/sync/maindata", params={"rid": rid})).json()
-            rid = settled["rid"]
-            if "torrents" not in settled and settled is not second:
-                quiet = (await http.get("/api/v2/sync/maindata", params={"rid": rid})).json()
-                rid = quiet["rid"]
-                if "torrents" not in quiet:
-                    break
+
+        async def quiet() -> None:
+            """Two updates in a row change no torrent: the engine's first status has been sent."""
+            nonlocal rid
+            for _ in range(2):
+                update = (await http.get("/api/v2/sync/maindata", params={"rid": rid})).json()
+                rid = update["rid"]
+                assert "torrents" not in update, update
+
+        await eventually(quiet, interval=0.1)
         await http.post("/api/v2/torrents/setCategory", data={"hashes": hash_, "category": ""})
         third = (await http.get("/api/v2/sync/maindata", params={"rid": rid})).json()
         assert third["torrents"] == {hash_: {"category": ""}}
@@ -257,7 +240,7 @@ async def test_pieces_trackers_web_seeds_files_and_names(webui: WebUI, tmp_path:
         client = logged_in(webui)
         done, missing = add_two(client, tmp_path)
         client.torrents_resume(torrent_hashes=done)  # libtorrent checks a paused torrent later
-        eventually(lambda: _assert_state(client, done, "stalledUP"))
+        eventually_sync(lambda: _assert_state(client, done, "stalledUP"))
         pieces = client.torrents_piece_states(done)
         assert len(pieces) == client.torrents_properties(done).pieces_num and set(pieces) == {2}
         assert set(client.torrents_piece_states(missing)) == {0}
@@ -305,7 +288,7 @@ async def test_pieces_trackers_web_seeds_files_and_names(webui: WebUI, tmp_path:
         client.torrents_rename_file(torrent_hash=done, old_path="Done/x.bin", new_path="Done/z.bin")
         client.torrents_rename_folder(torrent_hash=done, old_path="Done", new_path="Fresh")
         assert sorted(f.name for f in client.torrents_files(done)) == ["Fresh/y.bin", "Fresh/z.bin"]
-        eventually(lambda: _assert_exists(tmp_path / "src" / "Fresh" / "z.bin"))
+        eventually_sync(lambda: _assert_exists(tmp_path / "src" / "Fresh" / "z.bin"))
         for call in (client.torrents_piece_states, client.torrents_webseeds, client.torrents_files):
             with pytest.raises(qbittorrentapi.NotFound404Error):
                 call("0" * 40)
@@ -364,7 +347,7 @@ async def test_share_limits_act_when_reached(webui: WebUI, tmp_path: Path, actio
             else:
                 assert found[0].state == expected, found[0].state
 
-        eventually(acted)
+        eventually_sync(acted)
         assert any("reached its ratio limit" in e["message"] for e in client.log_main())
 
     await asyncio.to_thread(run)
@@ -436,7 +419,7 @@ async def test_export_paths_interfaces_and_bans(webui: WebUI, tmp_path: Path):
         meta = decode(exported)
         assert meta[b"info"][b"name"] == b"Done" and b"127.0.2.3" in str(meta).encode()
         client.torrents_set_save_path(save_path=str(tmp_path / "saved"), torrent_hashes=done)
-        eventually(lambda: _assert_saved_in(client, done, tmp_path / "saved"))
+        eventually_sync(lambda: _assert_saved_in(client, done, tmp_path / "saved"))
         client.torrents_set_download_path(
             download_path=str(tmp_path / "temp"), torrent_hashes=missing
         )

@@ -4,19 +4,33 @@ through `torrents/addPeers`), the data verifies, and it then seeds to another li
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.client.conftest import StartWebUI
-from tests.client.lt_peers import add, peer_session, wait_seeding
-from tests.client.payloads import make_torrent
-from tests.client.test_webui_auth import api_client
+from tests.support.lt_peers import add, peer_session, wait_seeding
+from tests.support.payloads import make_torrent
+from tests.support.waiting import eventually_sync
+from tests.support.webui import StartWebUI, api_client
 
 pytestmark = [pytest.mark.slow, pytest.mark.libtorrent]
 
 FILES = {"a.bin": 3_000_000, "sub/b.bin": 1_500_000, "sub/c.txt": 10_000}
+
+
+def downloaded(client: Any) -> Any:
+    """The first torrent's info once it is complete."""
+    info = client.torrents_info()[0]
+    assert info.progress == 1, info
+    return info
+
+
+def seeding(client: Any) -> Any:
+    """The first torrent's info once a status update has named it seeding."""
+    info = client.torrents_info()[0]
+    assert info.state in ("stalledUP", "uploading"), info
+    return info
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -43,16 +57,10 @@ async def test_download_then_seed(start_webui: StartWebUI, tmp_path: Path):
         client.torrents_add_peers(
             peers=f"127.0.0.1:{seeder.listen_port()}", torrent_hashes=info.hash
         )
-        deadline = time.monotonic() + 60
-        while (info := client.torrents_info()[0]).progress < 1:
-            assert time.monotonic() < deadline, info
-            time.sleep(0.2)
-        time.sleep(1.5)  # the next status update names the seeding state
-        return (
-            client.torrents_info()[0].state,
-            info.progress,
-            list(client.torrents_files(info.hash)),
-        )
+        info = eventually_sync(lambda: downloaded(client), timeout=60, interval=0.2)
+        # a later status update names the seeding state
+        state = eventually_sync(lambda: seeding(client)).state
+        return state, info.progress, list(client.torrents_files(info.hash))
 
     state, progress, files = await asyncio.to_thread(download)
     assert progress == 1
@@ -90,10 +98,7 @@ async def test_magnet_gets_its_metadata_from_a_peer_and_downloads(
         client.torrents_add_peers(
             peers=f"127.0.0.1:{seeder.listen_port()}", torrent_hashes=info.hash
         )
-        deadline = time.monotonic() + 60
-        while (info := client.torrents_info()[0]).progress < 1:
-            assert time.monotonic() < deadline, info
-            time.sleep(0.2)
+        info = eventually_sync(lambda: downloaded(client), timeout=60, interval=0.2)
         names = sorted(f.name for f in client.torrents_files(info.hash))
         return client.torrents_properties(info.hash).name, names
 
@@ -125,14 +130,14 @@ async def test_download_path_then_save_path(start_webui: StartWebUI, tmp_path: P
         client.torrents_add_peers(
             peers=f"127.0.0.1:{seeder.listen_port()}", torrent_hashes=info.hash
         )
-        deadline = time.monotonic() + 60
-        while (
-            not (final / "Staged" / "s.bin").exists() or client.torrents_info()[0].state == "moving"
-        ):
-            assert time.monotonic() < deadline, client.torrents_info()[0]
-            time.sleep(0.2)
-        time.sleep(1.2)
-        (info,) = client.torrents_info()
+
+        def moved() -> Any:
+            info = seeding(client)  # "moving" first, seeding at a later status update
+            assert (final / "Staged" / "s.bin").exists(), info
+            assert info.content_path == str(final / "Staged" / "s.bin"), info  # moved, reported
+            return info
+
+        info = eventually_sync(moved, timeout=60, interval=0.2)
         return info.content_path, info.state
 
     content_path, state = await asyncio.to_thread(download)

@@ -14,24 +14,10 @@ import libtorrent
 import pytest
 import qbittorrentapi
 
-from tests.client.conftest import PASSWORD, USERNAME, StartWebUI, WebUI
+from tests.support.webui import PASSWORD, USERNAME, StartWebUI, WebUI, api_client, login
 
 FORBIDDEN_HEADERS = ("content-security-policy", "x-frame-options", "x-content-type-options")
 BANNED = "Your IP address has been banned after too many failed authentication attempts."
-
-
-def api_client(webui: WebUI, password: str = PASSWORD) -> qbittorrentapi.Client:
-    return qbittorrentapi.Client(
-        host=webui.url,
-        username=USERNAME,
-        password=password,
-        REQUESTS_ARGS={"timeout": 10},
-        RAISE_ERROR_FOR_UNSUPPORTED_QBITTORRENT_VERSIONS=True,
-    )
-
-
-async def login(http: httpx.AsyncClient, password: str = PASSWORD) -> httpx.Response:
-    return await http.post("/api/v2/auth/login", data={"username": USERNAME, "password": password})
 
 
 async def test_qbittorrent_api_logs_in_and_reads_the_app_endpoints(webui: WebUI):

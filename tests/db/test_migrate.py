@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
 import pytest
 from sqlalchemy import inspect
 
+from tests.support.waiting import eventually_sync
 from torrentstack.db import migrate
 from torrentstack.db.engine import create_engine
 from torrentstack.errors import DatabaseError
@@ -86,10 +86,12 @@ def test_processes_migrating_one_empty_database_at_once_all_succeed(database_set
                 ),
             )
         )
-    deadline = time.monotonic() + 60
-    while not all(ready.exists() for ready, _ in procs):  # every racer at the start line
-        assert time.monotonic() < deadline, "the racers did not start"
-        time.sleep(0.01)
+    eventually_sync(  # every racer at the start line
+        lambda: all(ready.exists() for ready, _ in procs),
+        timeout=60,
+        interval=0.01,
+        message="the racers did not start",
+    )
     go.touch()
     head = migrate.heads()[0]
     for _, proc in procs:

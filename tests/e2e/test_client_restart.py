@@ -16,8 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.client.lt_peers import add, peer_session, wait_seeding
-from tests.client.payloads import make_torrent
+from tests.support.lt_peers import add, peer_session, wait_seeding
+from tests.support.payloads import make_torrent
+from tests.support.waiting import eventually_sync
 
 pytestmark = [pytest.mark.slow, pytest.mark.libtorrent]
 
@@ -121,10 +122,14 @@ def run(
         hash_ = str(item["hash"])
         http.post("/api/v2/torrents/addPeers", data={"hashes": hash_, "peers": peer})
         started = time.monotonic()
-        # past one resume-data save (every 10 s) and under half done
-        while (time.monotonic() - started < 13) or float(info(http)[0]["progress"]) < 0.3:
-            assert time.monotonic() - started < 60, info(http)
-            time.sleep(0.2)
+
+        def under_way() -> None:
+            # past one resume-data save (every 10 s: the time is the point) and under half done
+            assert time.monotonic() - started >= 13, "before the first resume-data save"
+            (item,) = info(http)
+            assert float(item["progress"]) >= 0.3, item
+
+        eventually_sync(under_way, timeout=60, interval=0.2)
         progress_at_kill = float(info(http)[0]["progress"])
         assert progress_at_kill < 1
     finally:
@@ -141,12 +146,14 @@ def run(
         assert item["hash"] == hash_
         assert (item["category"], item["tags"]) == ("music", "flac")
         states = [item["state"]]
-        deadline = time.monotonic() + 30
-        while item["state"] == "checkingResumeData":  # loading its resume data
-            assert time.monotonic() < deadline, item
-            time.sleep(0.1)
+
+        def loaded() -> dict[str, object]:
             (item,) = info(http)
             states.append(item["state"])
+            assert item["state"] != "checkingResumeData", item  # loading its resume data
+            return item
+
+        item = eventually_sync(loaded, timeout=30, interval=0.1)
         assert set(http.get("/api/v2/torrents/tags").json()) == {"flac", "kept"}
         assert "music" in http.get("/api/v2/torrents/categories").json()
         # resumed from the last save: at most ~10 s (10 MB here) behind, never from zero
@@ -155,10 +162,12 @@ def run(
         assert lost <= 12 * RATE, (progress_at_kill, item["progress"])
         assert not {"checkingDL", "checkingUP"} & set(states), states
         http.post("/api/v2/torrents/addPeers", data={"hashes": hash_, "peers": peer})
-        deadline = time.monotonic() + 90
-        while float(info(http)[0]["progress"]) < 1:
-            assert time.monotonic() < deadline, info(http)
-            time.sleep(0.3)
+
+        def finished() -> None:
+            (item,) = info(http)
+            assert float(item["progress"]) == 1, item
+
+        eventually_sync(finished, timeout=90, interval=0.3)
         assert (downloads / "Big").read_bytes() == source.read_bytes()
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -20,8 +20,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.test_serve import start, stop
-from tests.tracker.wire import announce_query, decoded, peer_id
+from tests.e2e.serve_process import start, stop
+from tests.support.wire import announce_query, decoded, peer_id
 from torrentstack.tracker.service import REASON_UNAVAILABLE
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.database]

@@ -2,77 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import re
 import signal
 import subprocess
 import sys
-import threading
-import time
 
 import httpx
 import pytest
 
+from tests.e2e.serve_process import serve_env, start, stop
+from tests.support.waiting import eventually_sync
 from torrentstack.config import SERVICES
 
 pytestmark = pytest.mark.slow
-
-LISTENING = re.compile(r"([\w-]+) listening on http://127\.0\.0\.1:(\d+)")
-
-
-def serve_env(data_dir, ports=None) -> dict[str, str]:
-    env = dict(os.environ)
-    env["TORRENTSTACK_PATHS__DATA_DIR"] = str(data_dir)
-    for name in SERVICES:
-        env[f"TORRENTSTACK_{name.upper()}__HOST"] = "127.0.0.1"
-        env[f"TORRENTSTACK_{name.upper()}__PORT"] = str((ports or {}).get(name, 0))
-    env["TORRENTSTACK_TRACKER__API_PORT"] = str((ports or {}).get("tracker-api", 0))
-    env["TORRENTSTACK_CLIENT__LISTEN_PORT"] = "0"
-    env["TORRENTSTACK_CLIENT__PREFERENCES"] = (
-        '{"dht": false, "lsd": false, "pex": false, "upnp": false}'
-    )
-    return env
-
-
-def start(tmp_path, *args: str) -> tuple[subprocess.Popen[str], dict[str, int], list[str]]:
-    env = serve_env(tmp_path / "data")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "torrentstack", "serve", *args],
-        env=env,
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-    )
-    ports: dict[str, int] = {}
-    lines: list[str] = []
-    names = list(args) or list(SERVICES)
-    expected = len(names) + ("tracker" in names)  # the tracker also serves its admin API
-    done = threading.Event()
-
-    def read() -> None:
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            lines.append(line)
-            match = LISTENING.search(line)
-            if match:
-                ports[match.group(1)] = int(match.group(2))
-                if len(ports) == expected:
-                    done.set()
-        done.set()
-
-    threading.Thread(target=read, daemon=True).start()
-    if not done.wait(60) or len(ports) != expected:
-        proc.kill()
-        raise AssertionError("serve did not become ready:\n" + "".join(lines))
-    return proc, ports, lines
-
-
-def stop(proc: subprocess.Popen[str]) -> None:
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait(timeout=30)
-    assert proc.stderr is not None
-    proc.stderr.close()
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
@@ -124,10 +65,11 @@ def test_a_second_serve_says_in_one_line_why_it_cannot_start(tmp_path):
             f"ready: tracker on port {ports['tracker']}, tracker-api on port "
             f"{ports['tracker-api']}, client on port {ports['client']}"
         )
-        deadline = time.monotonic() + 30  # the line follows the per-listener ones
-        while not any(line.rstrip().endswith(ready) for line in lines):
-            assert time.monotonic() < deadline, "".join(lines)
-            time.sleep(0.05)
+
+        def said_ready() -> None:  # the line follows the per-listener ones
+            assert any(line.rstrip().endswith(ready) for line in lines), "".join(lines)
+
+        eventually_sync(said_ready, timeout=30)
         # the same data directory: refused before anything else
         same = second_serve(serve_env(tmp_path / "data"), "tracker")
         assert same.returncode == 1

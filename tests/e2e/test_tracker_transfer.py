@@ -24,6 +24,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.waiting import eventually_sync
+
 lt = pytest.importorskip("libtorrent")
 
 pytestmark = [pytest.mark.slow, pytest.mark.libtorrent]
@@ -145,11 +147,13 @@ def _start_tracker(mode: str, host: str) -> TrackerProcess:
         urls = [f"http://127.0.0.1:{tracker.api_port}/healthz"]
         if host == "127.0.0.1":
             urls.append(f"http://127.0.0.1:{tracker.port}/healthz")
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while not all(_healthy(url) for url in urls):
-            if time.monotonic() > deadline:
-                raise AssertionError("the tracker is not healthy:\n" + "".join(log))
-            time.sleep(0.05)
+
+        def healthy() -> None:
+            assert all(_healthy(url) for url in urls), "the tracker is not healthy:\n" + "".join(
+                log
+            )
+
+        eventually_sync(healthy, timeout=STARTUP_SECONDS)
     except BaseException:
         tracker.stop()
         raise

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
+from tests.support.waiting import eventually
 from torrentstack.serving.limits import Limits, connection_caps
 from torrentstack.serving.server import Listener, serve
 
@@ -170,15 +171,19 @@ async def test_connections_over_the_cap_get_503_and_other_listeners_are_untouche
                 assert answer.startswith(b"HTTP/1.1 200"), answer[:60]
             # a place freed is a place taken again
             held.pop()[1].close()
-            for _ in range(100):
+
+            async def taken_again() -> None:  # once the server has seen the close
                 answer = await exchange(
                     ports[0], b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
                 )
-                if answer.startswith(b"HTTP/1.1 200"):
-                    break
-                await asyncio.sleep(0.01)  # until the server has seen the close
-            else:
-                raise AssertionError("the freed place was not given to a new connection")
+                assert answer.startswith(b"HTTP/1.1 200"), answer[:60]
+
+            await eventually(
+                taken_again,
+                timeout=5,
+                interval=0.01,
+                message="the freed place was not given to a new connection",
+            )
         finally:
             for _, writer in held:
                 writer.close()

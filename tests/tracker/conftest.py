@@ -6,31 +6,17 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.support.clock import FakeClock
+from tests.support.tracker import API_TOKEN
 from tests.tracker.native_swarm import KINDS, MakeSwarm, swarm_class
 from torrentstack.config import TrackerSettings
 from torrentstack.db import migrate
 from torrentstack.db.engine import create_engine
 from torrentstack.tracker.policy import OpenRegistry, Registry
 from torrentstack.tracker.runtime import TrackerRuntime
-
-API_TOKEN = "test-admin-token"
-
-
-class FakeClock:
-    """A clock tests step by hand."""
-
-    def __init__(self, now: float = 1_800_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture
@@ -65,12 +51,6 @@ def make_runtime(engine: AsyncEngine, clock: FakeClock) -> MakeRuntime:
         return runtime
 
     return make
-
-
-def client_for(app: Any, ip: str = "10.1.2.3", port: int = 40000) -> httpx.AsyncClient:
-    """An in-process HTTP client whose requests come from `ip`."""
-    transport = httpx.ASGITransport(app=app, client=(ip, port))
-    return httpx.AsyncClient(transport=transport, base_url="http://tracker.test")
 
 
 @pytest.fixture(params=KINDS)

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from tests.tracker.conftest import API_TOKEN, client_for
-from tests.tracker.wire import HASH_A, HASH_B, announce_query
+from tests.support.tracker import API_TOKEN, client_for
+from tests.support.wire import HASH_A, HASH_B, announce_query
 from torrentstack.tracker.admin_api import AdminApi
 from torrentstack.tracker.http import TrackerHttpApp
 

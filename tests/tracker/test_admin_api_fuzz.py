@@ -10,7 +10,7 @@ from urllib.parse import quote
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.tracker.conftest import API_TOKEN, client_for
+from tests.support.tracker import API_TOKEN, client_for
 from torrentstack.tracker.admin_api import AdminApi
 
 T = f"token={API_TOKEN}"

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 
 import pytest
 
-from tests.tracker.conftest import client_for
-from tests.tracker.test_registry import PASSKEY, SiteRegistry
-from tests.tracker.wire import announce_query, decoded
+from tests.support.tracker import client_for
+from tests.support.wire import announce_query, decoded
+from tests.tracker.site_registry import PASSKEY, SiteRegistry
 from torrentstack.cache import CacheError
 from torrentstack.errors import DatabaseError
 from torrentstack.tracker.http import TrackerHttpApp

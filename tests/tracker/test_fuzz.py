@@ -9,9 +9,10 @@ import struct
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.tracker.conftest import FakeClock, client_for
+from tests.support.clock import FakeClock
+from tests.support.tracker import client_for
+from tests.support.wire import announce_query, decoded
 from tests.tracker.native_swarm import compiled_core
-from tests.tracker.wire import announce_query, decoded
 from torrentstack.bittorrent.announce import pack_endpoint
 from torrentstack.config import TrackerSettings
 from torrentstack.tracker.completed import CompletedCounts

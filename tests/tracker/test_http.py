@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from starlette.responses import PlainTextResponse
 
-from tests.tracker.conftest import client_for
-from tests.tracker.wire import (
+from tests.support.tracker import client_for
+from tests.support.wire import (
     HASH_A,
     HASH_B,
     announce_query,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.tracker.conftest import client_for
-from tests.tracker.wire import HASH_A, HASH_B, announce_query, decoded, scrape_query
+from tests.support.tracker import client_for
+from tests.support.wire import HASH_A, HASH_B, announce_query, decoded, scrape_query
 from torrentstack.tracker.admin_api import AdminApi
 from torrentstack.tracker.http import TrackerHttpApp
 from torrentstack.tracker.policy import AuthKey

@@ -7,8 +7,8 @@ import secrets
 
 import pytest
 
-from tests.tracker.conftest import client_for
-from tests.tracker.wire import HASH_A, announce_query, compact_peers, decoded, scrape_query
+from tests.support.tracker import client_for
+from tests.support.wire import HASH_A, announce_query, compact_peers, decoded, scrape_query
 from torrentstack.cache import CacheError
 from torrentstack.cache.redis import connect
 from torrentstack.tracker.http import TrackerHttpApp

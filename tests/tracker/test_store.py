@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.tracker.wire import make_peer
+from tests.support.wire import make_peer
 from torrentstack.bittorrent.announce import AnnounceEvent, pack_endpoint
 from torrentstack.cache import CacheError
 from torrentstack.cache.redis import connect

@@ -11,8 +11,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support.wire import make_peer
 from tests.tracker.native_swarm import MakeSwarm
-from tests.tracker.wire import make_peer
 from torrentstack.bittorrent.announce import AnnounceEvent, pack_endpoint
 from torrentstack.tracker.swarm import Peer, SwarmTable
 

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support.wire import HASH_A, HASH_B, make_peer, peer_id
 from tests.tracker.native_swarm import compiled_core, configuration
-from tests.tracker.wire import HASH_A, HASH_B, make_peer, peer_id
 from torrentstack.bittorrent.announce import AnnounceEvent, pack_endpoint
 from torrentstack.tracker.connection_id import BUCKET_SECONDS
 from torrentstack.tracker.swarm import AnnounceOutcome, Peer, Swarm

@@ -9,8 +9,9 @@ import struct
 
 import pytest
 
+from tests.support.wire import HASH_A, HASH_B, announce_packet, connect_packet, url_data
+from tests.tracker.batch_udp import require_batch_udp
 from tests.tracker.native_swarm import compiled_core
-from tests.tracker.wire import HASH_A, HASH_B, peer_id
 from torrentstack.bittorrent.announce import pack_endpoint
 from torrentstack.tracker.policy import AuthKey
 from torrentstack.tracker.udp import UdpTracker, key_from_url_data, serve_udp
@@ -18,33 +19,8 @@ from torrentstack.tracker.udp_batch import BatchSocket
 
 pytestmark = pytest.mark.database
 
-MAGIC = 0x41727101980
 CLIENT = pack_endpoint("10.0.0.1", 50000)
 KEY = "UdpKey0123456789abcdefghijklmnop"
-
-
-def connect_packet(txid: int = 1) -> bytes:
-    return struct.pack(">QII", MAGIC, 0, txid)
-
-
-def announce_packet(
-    cid: int,
-    info_hash: bytes = HASH_A,
-    *,
-    n: int = 1,
-    left: int = 100,
-    event: int = 0,
-    port: int = 6881,
-    numwant: int = -1,
-    options: bytes = b"",
-    txid: int = 2,
-) -> bytes:
-    fields = (cid, 1, txid, info_hash, peer_id(n), 0, left, 0, event, 0, b"\0\0\0\7", numwant, port)
-    return struct.pack(">QII20s20sqqqII4siH", *fields) + options
-
-
-def url_data(text: bytes) -> bytes:
-    return b"\x02" + bytes([len(text)]) + text
 
 
 async def connected(udp: UdpTracker, address: bytes = CLIENT) -> int:
@@ -156,8 +132,8 @@ def test_key_from_url_data(data, key):
 async def test_real_udp_socket(make_runtime, monkeypatch, batched, host):
     if not batched:  # the fallback used where recvmmsg/sendmmsg are not available
         monkeypatch.setattr(BatchSocket, "available", staticmethod(lambda: False))
-    elif not BatchSocket.available():
-        pytest.skip("recvmmsg/sendmmsg are not available here")
+    else:
+        require_batch_udp()
     runtime = await make_runtime(udp=True, api_port=0, host=host)
     listeners = await runtime.start(health=None)  # type: ignore[arg-type]
     port = runtime.udp_sockets[0].getsockname()[1]
@@ -193,8 +169,7 @@ async def test_scrape_answers_every_hash_asked_in_order_repeats_included(udp):
 @pytest.mark.parametrize("compiled", [False, True], ids=["python", "compiled"])
 async def test_big_ipv6_replies_arrive_whole(make_runtime, compiled):
     """150 IPv6 peers: a 2,720-byte reply, beyond one batch buffer of the Python sender."""
-    if not BatchSocket.available():
-        pytest.skip("recvmmsg/sendmmsg are not available here")
+    require_batch_udp()
     if compiled:
         compiled_core()
     runtime = await make_runtime(

@@ -17,16 +17,15 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests.support.wire import HASH_A, HASH_B, announce_packet, connect_packet, url_data
+from tests.tracker.batch_udp import require_batch_udp
 from tests.tracker.native_swarm import compiled_core
-from tests.tracker.test_udp import announce_packet, connect_packet, url_data
-from tests.tracker.wire import HASH_A, HASH_B
 from torrentstack.bittorrent.announce import pack_endpoint
 from torrentstack.tracker.connection_id import BUCKET_SECONDS, BUCKETS_ACCEPTED, ConnectionIds
 from torrentstack.tracker.memory_store import MemorySwarmStore
 from torrentstack.tracker.service import Tracker
 from torrentstack.tracker.swarm import Swarm
 from torrentstack.tracker.udp import UdpTracker, bind_udp, serve_udp
-from torrentstack.tracker.udp_batch import BatchSocket
 
 pytestmark = pytest.mark.database
 
@@ -58,8 +57,7 @@ class Pair:
 @pytest.fixture(params=["public", "listed"])
 async def pair(request, make_runtime) -> AsyncIterator[Pair]:
     compiled_core()
-    if not BatchSocket.available():
-        pytest.skip("recvmmsg/sendmmsg are not available here")
+    require_batch_udp()
     mode = request.param
     fast_tracker: Tracker = (await make_runtime(mode=mode)).tracker
     ref_tracker: Tracker = (await make_runtime(mode=mode)).tracker

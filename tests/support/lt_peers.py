@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 import libtorrent as lt
+
+from tests.support.waiting import eventually_sync
 
 
 def peer_session(upload_rate: int = 0) -> Any:
@@ -33,8 +34,8 @@ def add(session: Any, torrent: bytes, save_path: Path, *, seed: bool = False) ->
 
 
 def wait_seeding(handle: Any, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not handle.status().is_seeding:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not seeding: {handle.status().state}")
-        time.sleep(0.05)
+    def seeding() -> None:
+        status = handle.status()
+        assert status.is_seeding, f"not seeding: {status.state}"
+
+    eventually_sync(seeding, timeout=timeout)

@@ -1,7 +1,9 @@
-"""Building announce/scrape requests and reading replies, as a BitTorrent client would."""
+"""Building announce/scrape requests (HTTP and BEP 15 UDP) and reading replies, as a BitTorrent
+client would."""
 
 from __future__ import annotations
 
+import struct
 from typing import Any
 from urllib.parse import quote_from_bytes
 
@@ -11,6 +13,7 @@ from torrentstack.tracker.swarm import Peer
 
 HASH_A = bytes.fromhex("c12fe1c06bba254a9dc9f519b335aa7c1367a88a")
 HASH_B = bytes.fromhex("0000000000000000000000000000000000000b0b")
+MAGIC = 0x41727101980  # BEP 15 protocol id of a connect request
 
 
 def peer_id(n: int) -> bytes:
@@ -79,3 +82,30 @@ def compact_peers(blob: bytes, size: int = 6) -> list[tuple[str, int]]:
         chunk = blob[i : i + size]
         out.append((str(ipaddress.ip_address(chunk[:-2])), int.from_bytes(chunk[-2:], "big")))
     return out
+
+
+# --- BEP 15 (UDP) requests ---
+
+
+def connect_packet(txid: int = 1) -> bytes:
+    return struct.pack(">QII", MAGIC, 0, txid)
+
+
+def announce_packet(
+    cid: int,
+    info_hash: bytes = HASH_A,
+    *,
+    n: int = 1,
+    left: int = 100,
+    event: int = 0,
+    port: int = 6881,
+    numwant: int = -1,
+    options: bytes = b"",
+    txid: int = 2,
+) -> bytes:
+    fields = (cid, 1, txid, info_hash, peer_id(n), 0, left, 0, event, 0, b"\0\0\0\7", numwant, port)
+    return struct.pack(">QII20s20sqqqII4siH", *fields) + options
+
+
+def url_data(text: bytes) -> bytes:
+    return b"\x02" + bytes([len(text)]) + text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from tests.libtorrent_reference import lt_create
+from tests.support.libtorrent_reference import lt_create
 
 
 def payload_bytes(name: str, size: int) -> bytes:
