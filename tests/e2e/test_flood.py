@@ -8,12 +8,11 @@ import asyncio
 import contextlib
 import socket
 import time
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
-from torrentstack import app
+from tests.support.stack import stack
 from torrentstack.config import SERVICES, Settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.database]
@@ -43,31 +42,6 @@ def flood_settings(database_settings, tmp_path) -> Settings:
             **tree,
         }
     )
-
-
-@contextlib.asynccontextmanager
-async def stack(settings: Settings) -> AsyncIterator[dict[str, int]]:
-    stop, ready = asyncio.Event(), asyncio.Event()
-    seen: list = []
-    original = app.serve
-
-    async def capture(found, stop_event, ready_event, **limits):
-        seen.extend(found)
-        await original(found, stop_event, ready_event, **limits)
-
-    app.serve = capture  # type: ignore[assignment]
-    try:
-        task = asyncio.create_task(app.run(settings, stop=stop, ready=ready))
-        waiter = asyncio.create_task(ready.wait())
-        done, _ = await asyncio.wait({task, waiter}, timeout=60, return_when="FIRST_COMPLETED")
-        if task in done:
-            waiter.cancel()
-            task.result()
-        yield {listener.name: listener.bound_port for listener in seen}
-        stop.set()
-        await asyncio.wait_for(task, 60)
-    finally:
-        app.serve = original  # type: ignore[assignment]
 
 
 async def healthy(ports: dict[str, int], skip: str = "") -> None:
