@@ -23,6 +23,9 @@ class Torrent:
     handle: Any
     metadata_sent: bool = False
     stopped: bool = False
+    # the file priorities last set: libtorrent applies prioritize_files later, and reading
+    # them back at once gives the old ones
+    priorities: list[int] | None = None
 
 
 def stop(torrents: Iterable[Torrent]) -> None:
@@ -80,15 +83,19 @@ def connect_peers(
     return added
 
 
-def file_priorities(handle: Any, changes: dict[int, FilePriority] | None) -> list[FilePriority]:
+def file_priorities(
+    torrent: Torrent, changes: dict[int, FilePriority] | None
+) -> list[FilePriority]:
     """Set priorities of some files (by index) and return all of them."""
-    priorities = list(handle.get_file_priorities())
+    known = torrent.priorities
+    priorities = list(known if known is not None else torrent.handle.get_file_priorities())
     for index, priority in (changes or {}).items():
         if not 0 <= index < len(priorities):
             raise EngineError(f"no file {index}")
         priorities[index] = lt_priority(priority)
     if changes:
-        handle.prioritize_files(priorities)
+        torrent.handle.prioritize_files(priorities)
+        torrent.priorities = priorities
     return [file_priority(p) for p in priorities]
 
 

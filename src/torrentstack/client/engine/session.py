@@ -105,6 +105,7 @@ class Engine:
             os.set_blocking(fd, False)
         self._state = _State()
         self._alert_failures = 0
+        self._close_lock = threading.Lock()
         resume_dir.mkdir(parents=True, exist_ok=True)
         params = lt.session_params()
         params.settings = settings_pack(config)  # type: ignore[assignment]
@@ -136,9 +137,15 @@ class Engine:
         return future
 
     def close(self, timeout: float = 30.0) -> None:
-        """Save resume data of every torrent, then stop the thread and the session."""
-        if self._closed:
-            return
+        """Save resume data of every torrent, then stop the thread and the session.
+
+        Any number of callers, on any threads: the first closes, the others wait for it.
+        """
+        with self._close_lock:
+            if not self._closed:
+                self._close(timeout)
+
+    def _close(self, timeout: float) -> None:
         atexit.unregister(self.close)
         done = self.submit(self._save_all_and_wait)
         with contextlib.suppress(Exception):
@@ -288,11 +295,14 @@ class Engine:
                 elif isinstance(alert, lt.save_resume_data_failed_alert):
                     pending -= 1
 
-    def _handle(self, hash_: str) -> Any:
+    def _torrent(self, hash_: str) -> Torrent:
         torrent = self._state.torrents.get(hash_)
         if torrent is None:
             raise EngineError(f"unknown torrent {hash_}")
-        return torrent.handle
+        return torrent
+
+    def _handle(self, hash_: str) -> Any:
+        return self._torrent(hash_).handle
 
     # -- commands (each returns a future) --
 
@@ -421,7 +431,7 @@ class Engine:
         self, hash_: str, changes: dict[int, FilePriority] | None = None
     ) -> Future[list[FilePriority]]:
         """Set priorities of some files (by index) and return all of them."""
-        return self.submit(lambda: handles.file_priorities(self._handle(hash_), changes))
+        return self.submit(lambda: handles.file_priorities(self._torrent(hash_), changes))
 
     def file_progress(self, hash_: str) -> Future[list[int]]:
         return self.submit(
