@@ -12,6 +12,7 @@ Hierarchy::
     ├── TorrentFileError             cli/torrent_files.py: a .torrent file unreadable or unwritable
     ├── EngineError                  client/engine/messages.py: a command the engine refused
     │   └── DuplicateTorrent         the torrent is already in the session
+    ├── InvalidPath                  client/paths.py: a path no file system takes (a NUL in it)
     ├── ApiError                     qbittorrent/errors.py: qBittorrent's API error types (500)
     │   ├── BadParams                400
     │   ├── AccessDenied             403

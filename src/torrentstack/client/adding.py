@@ -12,6 +12,7 @@ from pathlib import Path
 from torrentstack.client import engine as eng
 from torrentstack.client.categories import Categories
 from torrentstack.client.log_buffer import LogBuffer
+from torrentstack.client.paths import InvalidPath, resolve
 from torrentstack.client.preferences import Preferences
 from torrentstack.client.records import Options, TorrentRecord, working_path
 from torrentstack.client.store import ClientStore, SavedTorrent
@@ -71,12 +72,16 @@ class Adder:
     async def add(self, sources: list[Source], request: AddRequest) -> int:
         """Add what can be added; the number of torrents added (duplicates and errors: 0)."""
         engine = self._torrents.engine()
+        try:
+            options = [self._new_options(request) for _ in sources]
+        except InvalidPath as exc:
+            self._log.add("warning", f"Failed to add torrent: {exc}")
+            return 0
         if request.category and request.category not in self._categories:
             await self._categories.create_category(request.category, "", None)
         new_tags = [t for t in request.tags if t not in self._tags]
         if new_tags:
             await self._tags.create_tags(new_tags)
-        options = [self._new_options(request) for _ in sources]
         top = bool(
             self._prefs.get("add_to_top_of_queue")
             if request.top_of_queue is None
@@ -125,7 +130,7 @@ class Adder:
         auto_tmm = (
             bool(prefs.get("auto_tmm_enabled")) if request.auto_tmm is None else request.auto_tmm
         )
-        save_path = request.save_path
+        save_path = resolve(request.save_path, prefs.save_path)
         if auto_tmm or not save_path:
             save_path = self._categories.save_path(request.category) if auto_tmm else ""
         stopped = (
@@ -142,7 +147,7 @@ class Adder:
             forced=request.forced and not stopped,
             auto_tmm=auto_tmm,
             save_path=save_path or prefs.save_path,
-            download_path=request.download_path,
+            download_path=resolve(request.download_path, prefs.save_path),
             ratio_limit=request.ratio_limit,
             seeding_time_limit=request.seeding_time_limit,
             inactive_seeding_time_limit=request.inactive_seeding_time_limit,

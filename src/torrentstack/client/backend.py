@@ -73,7 +73,7 @@ class ClientBackend:
             application=self.application,
             peer_log=self.peer_log,
         )
-        self.edits = TorrentEdits(torrents=self.torrents)
+        self.edits = TorrentEdits(torrents=self.torrents, prefs=self.prefs)
         self.categories = Categories(
             torrents=self.torrents, edits=self.edits, prefs=self.prefs, store=store
         )

@@ -8,6 +8,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from torrentstack.client.paths import InvalidPath, check, resolve
 from torrentstack.client.preferences import Preferences
 from torrentstack.client.records import TorrentRecord, same_path
 from torrentstack.client.store import ClientStore
@@ -50,7 +51,8 @@ class Categories:
         path = self._categories.get(name, ("", None))[0]
         if not name:
             return self._prefs.save_path
-        return path or os.path.join(self._prefs.save_path, name)
+        # a relative category path lies below the default save path, as in qBittorrent
+        return resolve(path, self._prefs.save_path) or os.path.join(self._prefs.save_path, name)
 
     def category_objects(self) -> dict[str, dict[str, Any]]:
         return dict(self._torrents.maindata.categories)
@@ -62,6 +64,7 @@ class Categories:
             raise Conflict("Incorrect category name")
         if name in self._categories:
             raise Conflict("Unable to create category")
+        _check_paths(save_path, download_path, "Unable to create category")
         self._put(name, save_path, download_path)
         await self._store.put_category(name, save_path, download_path)
 
@@ -70,6 +73,7 @@ class Categories:
             raise BadParams("Category cannot be empty")
         if name not in self._categories:
             raise Conflict("Category editing failed")
+        _check_paths(save_path, download_path, "Category editing failed")
         self._put(name, save_path, download_path)
         await self._store.put_category(name, save_path, download_path)
         moved = [
@@ -120,3 +124,11 @@ def valid_category_name(name: str) -> bool:
     if "\\" in name or name.startswith("/") or name.endswith("/") or "//" in name:
         return False
     return bool(name.strip())
+
+
+def _check_paths(save_path: str, download_path: str | None, refusal: str) -> None:
+    try:
+        check(save_path)
+        check(download_path or "")
+    except InvalidPath:
+        raise Conflict(refusal) from None

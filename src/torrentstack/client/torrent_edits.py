@@ -9,14 +9,20 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from torrentstack.client import engine as eng
+from torrentstack.client.paths import InvalidPath, resolve
+from torrentstack.client.preferences import Preferences
 from torrentstack.client.records import TorrentRecord
 from torrentstack.client.torrents import Torrents, engine_result
 from torrentstack.qbittorrent.errors import AccessDenied, BadParams, Conflict
 
 
 class TorrentEdits:
-    def __init__(self, *, torrents: Torrents) -> None:
+    def __init__(self, *, torrents: Torrents, prefs: Preferences) -> None:
         self._torrents = torrents
+        self._prefs = prefs
+
+    def _default_save_path(self) -> str:
+        return self._prefs.save_path
 
     # -- locations --
 
@@ -30,7 +36,7 @@ class TorrentEdits:
         record.options.save_path = target
 
     async def set_location(self, hashes: list[str], location: str) -> None:
-        await usable_directory(location)
+        location = await usable_directory(location, self._default_save_path())
         engine = self._torrents.engine()
         records = self._torrents.records(hashes)
         for record in records:
@@ -41,11 +47,10 @@ class TorrentEdits:
     async def set_save_path(self, hashes: list[str], path: str) -> None:
         """setSavePath moves the data: 409 if the directory cannot be made, 403 if it is not
         writable (as qBittorrent)."""
-        await usable_directory(path)
         await self.set_location(hashes, path)
 
     async def set_download_path(self, hashes: list[str], path: str) -> None:
-        await usable_directory(path)
+        path = await usable_directory(path, self._default_save_path())
         for record in self._torrents.records(hashes):
             record.options.download_path = path
         await self._torrents.changed(hashes)
@@ -130,14 +135,17 @@ class TorrentEdits:
         self._torrents.refresh(record)
 
 
-async def usable_directory(path: str) -> None:
-    """Make the directory: 400 for an empty path, 409 when it cannot be made, 403 when it
-    cannot be written (qBittorrent's setLocation / setSavePath)."""
+async def usable_directory(path: str, base: str) -> str:
+    """Make the directory (a relative path lies below `base`) and return its absolute path:
+    400 for an empty path, 409 when it cannot be made (a NUL in it too), 403 when it cannot be
+    written (qBittorrent's setLocation / setSavePath)."""
     if not path.strip():
         raise BadParams("Save path cannot be empty")
     try:
+        path = resolve(path, base)
         await asyncio.to_thread(os.makedirs, path, exist_ok=True)
-    except OSError:
+    except (OSError, InvalidPath):
         raise Conflict(f"Cannot make save path: {path}") from None
     if not await asyncio.to_thread(os.access, path, os.W_OK):
         raise AccessDenied(f"Cannot write to directory: {path}")
+    return path
