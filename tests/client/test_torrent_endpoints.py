@@ -145,8 +145,11 @@ async def test_preferences_round_trip_and_persist(start_webui, tmp_path: Path):
         before = dict(client.app_preferences())
         client.app_set_preferences(
             {"max_ratio_enabled": True, "max_ratio": 1.5, "web_ui_ban_duration": 77,
-             "rss_processing_enabled": True, "no_such_key": 1, "listen_port": "not a port"}
+             "rss_processing_enabled": True, "no_such_key": 1}
         )  # fmt: skip
+        # one bad value refuses the whole call: nothing of it is applied
+        with pytest.raises(qbittorrentapi.HTTP400Error, match="listen_port"):
+            client.app_set_preferences({"web_ui_ban_duration": 88, "listen_port": "not a port"})
         return before
 
     before = await asyncio.to_thread(change)

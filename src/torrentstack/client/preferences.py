@@ -1,18 +1,26 @@
 """The client's preferences: qBittorrent's keys and defaults, overrides kept in the store.
 
-`update` coerces each value to its key's type and ignores unknown keys (as qBittorrent does);
+`update` coerces each value to its key's type and range and ignores unknown keys (as qBittorrent
+does); one bad value refuses the whole call (400), so nothing a request sends can leave the
+client unusable (`load` skips a bad stored value instead, so an old one cannot stop a start);
 `session_config` maps the ones libtorrent cares about onto the engine's `SessionConfig`, with the
 normal or the alternative rate limits as `alt_speed` (this run's switch, not stored) says.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import math
 from typing import Any
 
 from torrentstack.client.engine import ProxyType, SessionConfig
 from torrentstack.client.records import Limits
+from torrentstack.qbittorrent.errors import BadParams
 from torrentstack.qbittorrent.persona import Persona
-from torrentstack.qbittorrent.preferences import DEFAULTS
+from torrentstack.qbittorrent.preferences import DEFAULTS, FLOAT_RANGES, INT32, PATH_KEYS, RANGES
+
+logger = logging.getLogger(__name__)
 
 # qBittorrent's proxy_type: 4.x ints and 4.6+ names
 _PROXY_TYPES: dict[Any, ProxyType] = {
@@ -21,7 +29,6 @@ _PROXY_TYPES: dict[Any, ProxyType] = {
     "None": ProxyType.NONE, "HTTP": ProxyType.HTTP, "SOCKS5": ProxyType.SOCKS5,
     "SOCKS4": ProxyType.SOCKS4,
 }  # fmt: skip
-_FLOAT_KEYS = {"max_ratio"}
 
 
 class Preferences:
@@ -36,7 +43,13 @@ class Preferences:
         self.update(initial or {})
 
     def load(self, stored: dict[str, Any]) -> None:
-        self.update(stored)
+        for key, value in stored.items():
+            try:
+                self.update({key: value})
+            except BadParams:
+                logger.warning(
+                    "stored preference %s has an invalid value; its default is used", key
+                )
 
     def get(self, key: str) -> Any:
         return self._values.get(key)
@@ -45,22 +58,18 @@ class Preferences:
         return dict(self._values)
 
     def update(self, values: dict[str, Any]) -> dict[str, Any]:
-        """Apply what is known and well-typed; return what changed."""
+        """Apply every known key, or none (BadParams naming the first bad value); return what
+        changed."""
+        checked = {
+            key: _checked(key, self._values[key], value)
+            for key, value in values.items()
+            if key in self._values
+        }
         changed: dict[str, Any] = {}
-        for key, value in values.items():
-            if key not in self._values:
-                continue
-            coerced = _coerce(self._values[key], value)
-            if (
-                key in _FLOAT_KEYS
-                and isinstance(value, int | float)
-                and not isinstance(value, bool)
-            ):
-                coerced = int(value) if float(value).is_integer() else float(value)
-            if coerced is None or coerced == self._values[key]:
-                continue
-            self._values[key] = coerced
-            changed[key] = coerced
+        for key, value in checked.items():
+            if value != self._values[key]:
+                self._values[key] = value
+                changed[key] = value
         return changed
 
     @property
@@ -124,6 +133,50 @@ class Preferences:
             peer_fingerprint="-qB" + version.replace(".", "")[:3] + "0-",
             banned_ips=tuple(ip.strip() for ip in str(v["banned_IPs"]).split("\n") if ip.strip()),
         )
+
+
+def _checked(key: str, default: Any, value: Any) -> Any:
+    """`value` as `key` takes it (its type, its range); BadParams when it cannot be."""
+    if key == "proxy_type" and value in _PROXY_TYPES and not isinstance(value, bool):
+        return value  # 4.x numbers and 4.6+ names
+    if key in FLOAT_RANGES:
+        coerced: Any = None
+        if isinstance(value, float) and math.isfinite(value):
+            coerced = int(value) if value.is_integer() else value
+        elif isinstance(value, int) and not isinstance(value, bool):
+            coerced = value
+        low, high = FLOAT_RANGES[key]
+        if coerced is None or not low <= coerced <= high:
+            raise _invalid(key)
+        return coerced
+    coerced = _coerce(default, value)
+    if coerced is None:
+        raise _invalid(key)
+    if isinstance(coerced, int) and not isinstance(coerced, bool):
+        low, high = RANGES.get(key, INT32)
+        if not low <= coerced <= high:
+            raise _invalid(key)
+    elif isinstance(coerced, str):
+        if not _is_text(coerced) or (key in PATH_KEYS and "\x00" in coerced):
+            raise _invalid(key)
+    elif isinstance(coerced, dict | list):
+        try:
+            json.dumps(coerced, ensure_ascii=False, allow_nan=False).encode()
+        except (ValueError, TypeError):  # NaN, lone surrogates, odd values inside
+            raise _invalid(key) from None
+    return coerced
+
+
+def _invalid(key: str) -> BadParams:
+    return BadParams(f"Invalid value for preference: {key}")
+
+
+def _is_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _coerce(default: Any, value: Any) -> Any:

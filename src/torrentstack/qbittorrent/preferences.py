@@ -4,7 +4,8 @@ The keys and value types are those a 4.5.2 qbittorrent-nox answers with (the ref
 plus the keys 4.6 added and the older ones the API document still lists; values are
 qBittorrent's defaults, with the paths and ports ours. `web_ui_password` is write-only.
 `app/setPreferences` accepts only these keys (unknown ones are ignored) and values of the
-same JSON type (ints where a float is expected are fine).
+same JSON type (ints where a float is expected are fine), within `RANGES` (other ints: a 32-bit
+int, as qBittorrent keeps them); a path key may not hold a NUL byte.
 """
 
 from __future__ import annotations
@@ -217,3 +218,35 @@ DEFAULTS: dict[str, Any] = {
     "web_ui_use_custom_http_headers_enabled": False,
     "web_ui_username": "admin",
 }
+
+
+INT32 = (-(2**31), 2**31 - 1)
+RANGES: dict[str, tuple[int, int]] = {
+    "listen_port": (0, 65535),  # 0: a port of the system's choosing
+    "web_ui_port": (0, 65535),
+    "proxy_port": (0, 65535),
+    "embedded_tracker_port": (0, 65535),
+    "i2p_port": (0, 65535),
+    "outgoing_ports_min": (0, 65535),
+    "outgoing_ports_max": (0, 65535),
+    "dl_limit": (-1, INT32[1]),  # bytes/s; 0 or -1: no limit
+    "up_limit": (-1, INT32[1]),
+    "alt_dl_limit": (-1, INT32[1]),
+    "alt_up_limit": (-1, INT32[1]),
+    "max_active_downloads": (-1, INT32[1]),
+    "max_active_uploads": (-1, INT32[1]),
+    "max_active_torrents": (-1, INT32[1]),
+    "max_connec": (-1, INT32[1]),
+    "max_connec_per_torrent": (-1, INT32[1]),
+    "max_uploads": (-1, INT32[1]),
+    "max_uploads_per_torrent": (-1, INT32[1]),
+    "web_ui_session_timeout": (1, INT32[1]),
+    "web_ui_ban_duration": (1, INT32[1]),
+    "web_ui_max_auth_fail_count": (0, INT32[1]),
+}
+FLOAT_RANGES: dict[str, tuple[float, float]] = {"max_ratio": (-1.0, 9998.0)}
+PATH_KEYS = frozenset(
+    {"save_path", "temp_path", "export_dir", "export_dir_fin", "file_log_path",
+     "ip_filter_path", "ssl_cert", "ssl_key", "web_ui_https_cert_path", "web_ui_https_key_path",
+     "alternative_webui_path", "autorun_program", "autorun_on_torrent_added_program"}
+)  # fmt: skip

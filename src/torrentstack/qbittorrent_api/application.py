@@ -48,7 +48,7 @@ def add_application_endpoints(api: WebApi, application: Application) -> None:
         forms.require(call.params, "json")
         try:
             values = json.loads(call.params["json"])
-        except ValueError:
+        except (ValueError, RecursionError):  # also too deep, or an int past the digit limit
             raise BadParams("'json' is not valid JSON") from None
         if not isinstance(values, dict):
             raise BadParams("'json' must be a JSON object")
