@@ -4,6 +4,7 @@ qBittorrent's options, downloading URLs (`url_download`), restoring stored torre
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import Awaitable, Callable
@@ -19,7 +20,9 @@ from torrentstack.client.store import ClientStore, SavedTorrent
 from torrentstack.client.tags import Tags
 from torrentstack.client.torrents import Background, Torrents, engine_result
 from torrentstack.clock import Clock
+from torrentstack.errors import DatabaseError
 from torrentstack.qbittorrent.adding import AddRequest, Source
+from torrentstack.qbittorrent.errors import Conflict
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +42,9 @@ class Adder:
         clock: Clock,
         background: Background,
         fetch: Fetch,
+        resume_dir: Path,
     ) -> None:
+        self._resume_dir = resume_dir
         self._torrents = torrents
         self._categories = categories
         self._tags = tags
@@ -107,7 +112,7 @@ class Adder:
             for source, o in zip(sources, options, strict=True)
         ]
         results = await engine_result(engine.add_many(items))
-        added: list[TorrentRecord] = []
+        added: list[tuple[TorrentRecord, eng.Added]] = []
         for source, opts, result in zip(sources, options, results, strict=True):
             if isinstance(result, eng.DuplicateTorrent):
                 self._log.add("warning", f"Torrent is already present: {result}")
@@ -115,15 +120,33 @@ class Adder:
             if isinstance(result, eng.EngineError):
                 self._log.add("warning", f"Failed to load torrent: {result}")
                 continue
-            record = TorrentRecord(result.hash, source.torrent, source.magnet, opts)
-            self._torrents.register(record, result)
-            added.append(record)
-            self._log.add("info", f"Added new torrent: {record.display_name}")
-        if added:
+            added.append((TorrentRecord(result.hash, source.torrent, source.magnet, opts), result))
+        if not added:
+            return 0
+        try:  # stored, then shown: an add the API answers is one a restart brings back
             await self._store.put_torrents(
-                SavedTorrent(r.hash, r.torrent, r.magnet, r.options) for r in added
+                SavedTorrent(r.hash, r.torrent, r.magnet, r.options) for r, _ in added
             )
+        except DatabaseError as exc:
+            await self._undo(engine, [r.hash for r, _ in added])
+            self._log.add("warning", f"Failed to add torrent: cannot save it ({exc})")
+            return 0
+        for record, result in added:
+            self._torrents.register(record, result)
+            self._log.add("info", f"Added new torrent: {record.display_name}")
         return len(added)
+
+    async def _undo(self, engine: eng.Engine, hashes: list[str]) -> None:
+        """Take back torrents the engine added but the store could not keep (their resume
+        files too, if the engine wrote any already)."""
+        try:
+            await engine_result(engine.remove(hashes, False))
+        except Conflict:
+            logger.warning("could not take back %d torrents from the engine", len(hashes))
+        for hash_ in hashes:
+            self._torrents.forget(hash_)
+            with contextlib.suppress(OSError):
+                (self._resume_dir / f"{hash_}.fastresume").unlink()
 
     def _new_options(self, request: AddRequest) -> Options:
         prefs = self._prefs

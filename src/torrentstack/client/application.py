@@ -64,14 +64,20 @@ class Application:
     async def set_preferences(self, values: dict[str, Any]) -> None:
         values = dict(values)
         password = values.pop("web_ui_password", None)
-        changed = self.prefs.update(values)
+        changed = self.prefs.changes(values)  # checked whole: nothing applied if one is bad
+        stored = dict(changed)
+        new_hash = None
         if isinstance(password, str) and password:
-            self.password_hash = await asyncio.to_thread(hash_password, password)
-            await self._store.put_preferences({PASSWORD_HASH_KEY: self.password_hash})
+            new_hash = await asyncio.to_thread(hash_password, password)
+            stored[PASSWORD_HASH_KEY] = new_hash
+        if stored:
+            await self._store.put_preferences(stored)  # stored, then in force
+        self.prefs.update(changed)
+        if new_hash is not None:
+            self.password_hash = new_hash
         if password or changed:
             self.on_preferences()
         if not changed:
             return
-        await self._store.put_preferences(changed)
         await self.configure_engine()
         self._torrents.refresh_all()

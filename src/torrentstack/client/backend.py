@@ -96,6 +96,7 @@ class ClientBackend:
             clock=clock,
             background=self._background,
             fetch=fetch,
+            resume_dir=self._resume_dir,
         )
         self._events = EngineEvents(
             torrents=self.torrents,

@@ -65,8 +65,8 @@ class Categories:
         if name in self._categories:
             raise Conflict("Unable to create category")
         _check_paths(save_path, download_path, "Unable to create category")
+        await self._store.put_category(name, save_path, download_path)  # stored, then shown
         self._put(name, save_path, download_path)
-        await self._store.put_category(name, save_path, download_path)
 
     async def edit_category(self, name: str, save_path: str, download_path: str | None) -> None:
         if not name:
@@ -74,8 +74,8 @@ class Categories:
         if name not in self._categories:
             raise Conflict("Category editing failed")
         _check_paths(save_path, download_path, "Category editing failed")
-        self._put(name, save_path, download_path)
         await self._store.put_category(name, save_path, download_path)
+        self._put(name, save_path, download_path)
         moved = [
             r for r in self._torrents.records() if r.options.category == name and r.options.auto_tmm
         ]
@@ -83,13 +83,13 @@ class Categories:
 
     async def remove_categories(self, names: list[str]) -> None:
         gone = [n for n in names if n in self._categories]
+        await self._store.remove_categories(gone)
         for name in gone:
             del self._categories[name]
             self._torrents.maindata.remove_category(name)
         affected = [r for r in self._torrents.records() if r.options.category in gone]
         for record in affected:
             record.options.category = ""
-        await self._store.remove_categories(gone)
         await self._torrents.changed([r.hash for r in affected])
 
     async def set_category(self, hashes: list[str], name: str) -> None:

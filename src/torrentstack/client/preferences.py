@@ -57,19 +57,20 @@ class Preferences:
     def all(self) -> dict[str, Any]:
         return dict(self._values)
 
-    def update(self, values: dict[str, Any]) -> dict[str, Any]:
-        """Apply every known key, or none (BadParams naming the first bad value); return what
-        changed."""
+    def changes(self, values: dict[str, Any]) -> dict[str, Any]:
+        """What `values` would change (known keys, checked); BadParams naming a bad value."""
         checked = {
             key: _checked(key, self._values[key], value)
             for key, value in values.items()
             if key in self._values
         }
-        changed: dict[str, Any] = {}
-        for key, value in checked.items():
-            if value != self._values[key]:
-                self._values[key] = value
-                changed[key] = value
+        return {key: value for key, value in checked.items() if value != self._values[key]}
+
+    def update(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Apply every known key, or none (BadParams naming the first bad value); return what
+        changed."""
+        changed = self.changes(values)
+        self._values.update(changed)
         return changed
 
     @property

@@ -31,19 +31,19 @@ class Tags:
 
     async def create_tags(self, tags: list[str]) -> None:
         new = [t for t in tags if valid_tag(t) and t not in self._tags]
+        await self._store.put_tags(new)  # stored, then shown
         for tag in new:
             self._add(tag)
-        await self._store.put_tags(new)
 
     async def delete_tags(self, tags: list[str]) -> None:
         gone = [t for t in tags if t in self._tags]
+        await self._store.remove_tags(gone)
         for tag in gone:
             del self._tags[tag]
             self._torrents.maindata.remove_tag(tag)
         affected = [r for r in self._torrents.records() if set(r.options.tags) & set(gone)]
         for record in affected:
             record.options.tags = [t for t in record.options.tags if t not in gone]
-        await self._store.remove_tags(gone)
         await self._torrents.changed([r.hash for r in affected])
 
     async def add_tags(self, hashes: list[str], tags: list[str]) -> None:
