@@ -8,12 +8,12 @@ import asyncio
 import contextlib
 import socket
 import time
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
-from torrentstack import app
+from tests.e2e.in_process_stack import stack
+from tests.support.waiting import eventually
 from torrentstack.config import SERVICES, Settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.database]
@@ -43,31 +43,6 @@ def flood_settings(database_settings, tmp_path) -> Settings:
             **tree,
         }
     )
-
-
-@contextlib.asynccontextmanager
-async def stack(settings: Settings) -> AsyncIterator[dict[str, int]]:
-    stop, ready = asyncio.Event(), asyncio.Event()
-    seen: list = []
-    original = app.serve
-
-    async def capture(found, stop_event, ready_event, **limits):
-        seen.extend(found)
-        await original(found, stop_event, ready_event, **limits)
-
-    app.serve = capture  # type: ignore[assignment]
-    try:
-        task = asyncio.create_task(app.run(settings, stop=stop, ready=ready))
-        waiter = asyncio.create_task(ready.wait())
-        done, _ = await asyncio.wait({task, waiter}, timeout=60, return_when="FIRST_COMPLETED")
-        if task in done:
-            waiter.cancel()
-            task.result()
-        yield {listener.name: listener.bound_port for listener in seen}
-        stop.set()
-        await asyncio.wait_for(task, 60)
-    finally:
-        app.serve = original  # type: ignore[assignment]
 
 
 async def healthy(ports: dict[str, int], skip: str = "") -> None:
@@ -117,14 +92,13 @@ def slow_head(port: int) -> bytes:
 
 
 async def recovered(name: str, port: int) -> None:
-    deadline = time.monotonic() + 10
-    while True:
+    async def answers() -> bool:
         with contextlib.suppress(httpx.HTTPError):
             async with httpx.AsyncClient(timeout=5) as client:
-                if (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
-                    return
-        assert time.monotonic() < deadline, f"{name} did not recover"
-        await asyncio.sleep(0.05)
+                return (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200
+        return False
+
+    await eventually(answers, timeout=10, message=f"{name} did not recover")
 
 
 async def test_floods_on_each_listener_leave_the_others_serving(database_settings, tmp_path):

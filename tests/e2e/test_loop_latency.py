@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.e2e.test_flood import stack
+from tests.e2e.in_process_stack import stack
 from torrentstack.config import SERVICES, Settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.database]

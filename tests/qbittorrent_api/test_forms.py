@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.qbittorrent_api.conftest import PASSWORD, USERNAME, Qbt, login, torrent_file
+from tests.qbittorrent_api.qbt import PASSWORD, USERNAME, Qbt, login, torrent_file
 
 UNKNOWN = "0" * 40
 

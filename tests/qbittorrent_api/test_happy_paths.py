@@ -6,7 +6,7 @@ import json
 
 import httpx
 
-from tests.qbittorrent_api.conftest import torrent_file
+from tests.qbittorrent_api.qbt import torrent_file
 
 MAGNET_HASH = "c" * 40
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.qbittorrent_api.conftest import PORT, MakeQbt, Qbt, login
+from tests.qbittorrent_api.qbt import PORT, MakeQbt, Qbt, login
 
 BANNED = "Your IP address has been banned after too many failed authentication attempts."
 SECURITY_HEADERS = ("content-security-policy", "x-frame-options", "x-xss-protection")

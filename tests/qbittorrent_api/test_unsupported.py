@@ -3,8 +3,8 @@ answers a method it does not have (404 `Not Found`), after the session check (40
 
 from __future__ import annotations
 
-from tests.qbittorrent_api.conftest import MakeQbt, login
 from tests.qbittorrent_api.memory_backend import register_reading_only
+from tests.qbittorrent_api.qbt import MakeQbt, login
 
 UNSUPPORTED = (
     ("POST", "torrents/add"),
