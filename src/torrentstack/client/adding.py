@@ -198,6 +198,12 @@ class Adder:
         """Add the stored torrents back, from resume data where there is some; how many."""
 
         def sources() -> list[eng.Source]:
+            known = {f"{item.hash}.fastresume" for item in saved}
+            for orphan in resume_dir.glob("*.fastresume"):  # of adds that were never stored
+                if orphan.name not in known:
+                    logger.warning("removing resume data of an unknown torrent: %s", orphan.name)
+                    with contextlib.suppress(OSError):
+                        orphan.unlink()
             out = []
             for item in saved:
                 resume = resume_dir / f"{item.hash}.fastresume"

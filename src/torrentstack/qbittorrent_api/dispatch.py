@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from torrentstack.errors import DatabaseError
 from torrentstack.qbittorrent.errors import ApiError
 from torrentstack.qbittorrent.persona import Persona
 from torrentstack.qbittorrent_api.auth import Authenticator, Session
@@ -114,6 +115,9 @@ class WebApi:
             return error(exc.status, exc.message)
         except (MultiPartException, HTTPException) as exc:
             return _form_error(exc)
+        except DatabaseError as exc:  # a full disk, a database away: nothing was changed
+            logger.warning("WebUI API %s: %s", endpoint, exc)
+            return error(409, "The change could not be saved")
         except Exception:
             logger.exception("WebUI API %s failed", endpoint)
             return text("Internal Server Error", 500)

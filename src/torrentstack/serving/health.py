@@ -12,19 +12,20 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from torrentstack import __version__
 
-DatabaseCheck = Callable[[], Awaitable[bool]]
+DatabaseCheck = Callable[[], Awaitable[str]]  # "ok", or what is wrong ("unavailable" ...)
 
 
 def health_app(service: str, database_ok: DatabaseCheck) -> Starlette:
     """Return the ASGI app of a service listener: `/healthz` reports the service and database."""
 
     async def healthz(_request: Request) -> JSONResponse:
-        healthy = await database_ok()
+        database = await database_ok()
+        healthy = database == "ok"
         body = {
             "status": "ok" if healthy else "degraded",
             "service": service,
             "version": __version__,
-            "database": "ok" if healthy else "unavailable",
+            "database": database,
         }
         return JSONResponse(body, status_code=200 if healthy else 503)
 
