@@ -7,10 +7,13 @@ import asyncio
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.support.waiting import eventually
 from tests.support.webui import WebUI, login
 from torrentstack.cli.torrent_builder import CreateOptions, build_torrent
+
+pytestmark = pytest.mark.database  # the store runs on SQLite and on PostgreSQL
 
 BAD_DN = "magnet:?xt=urn:btih:" + "ab" * 20 + "&dn=%FF%FEbad%20name"
 

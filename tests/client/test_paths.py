@@ -7,10 +7,13 @@ import os
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.support.payloads import make_torrent
 from tests.support.waiting import eventually
 from tests.support.webui import WebUI, login
+
+pytestmark = pytest.mark.database  # the store runs on SQLite and on PostgreSQL
 
 
 async def add(http: httpx.AsyncClient, torrent: bytes, **fields: str) -> httpx.Response:

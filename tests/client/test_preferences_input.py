@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from tests.support.webui import login
 from torrentstack.qbittorrent.preferences import DEFAULTS
 
+pytestmark = pytest.mark.database  # the store runs on SQLite and on PostgreSQL
+
 POISON = [
     '{"save_path": "/tmp/\\ud800x", "dht": false}',
     '{"dl_limit": 1180591620717411303424, "dht": false}',

@@ -7,11 +7,14 @@ import asyncio
 import json
 from urllib.parse import quote
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.support.tracker import API_TOKEN, client_for
 from torrentstack.tracker.admin_api import AdminApi
+
+pytestmark = pytest.mark.database  # keys are stored: SQLite and PostgreSQL
 
 T = f"token={API_TOKEN}"
 
