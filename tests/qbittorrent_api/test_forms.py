@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.support.qbittorrent_api import PASSWORD, USERNAME, Qbt, login, torrent_file
 
@@ -94,18 +96,58 @@ async def test_adding_nothing_a_duplicate_or_a_local_path_fails(http: httpx.Asyn
     assert local.text == "Fails."  # never read from the server's disk
 
 
+PART = b'--xyz\r\nContent-Disposition: form-data; name="urls"\r\n\r\n%s\r\n--xyz--\r\n'
+MALFORMED = {
+    "part-without-a-name": (
+        b"--xyz\r\nContent-Disposition: form-data\r\n\r\nno name\r\n--xyz--\r\n",
+        "multipart/form-data; boundary=xyz",
+    ),
+    "no-boundary": (PART % b"x", "multipart/form-data"),
+    "empty-boundary": (PART % b"x", "multipart/form-data; boundary="),
+    "boundary-not-in-body": (PART % b"x", "multipart/form-data; boundary=other"),
+    "field-over-the-form-limit": (PART % (b"u" * (1024 * 1024 + 10)), "multipart/form-data; boundary=xyz"),
+    "no-headers-in-a-part": (b"--xyz\r\n\r\nbody\r\n--xyz--\r\n", "multipart/form-data; boundary=xyz"),
+}  # fmt: skip
+
+
 @pytest.mark.parametrize("endpoint", ["torrents/add", "auth/login"])
-async def test_a_malformed_multipart_body_is_400(qbt: Qbt, endpoint: str):
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+async def test_a_malformed_multipart_body_is_400(qbt: Qbt, endpoint: str, case: str):
+    body, content_type = MALFORMED[case]
     async with qbt.client() as http:
         if endpoint != "auth/login":
             await login(http)
         reply = await http.post(
-            f"/api/v2/{endpoint}",
-            content=b"--xyz\r\nContent-Disposition: form-data\r\n\r\nno name\r\n--xyz--\r\n",
-            headers={"Content-Type": "multipart/form-data; boundary=xyz"},
+            f"/api/v2/{endpoint}", content=body, headers={"Content-Type": content_type}
         )
-    assert reply.status_code == 400
+    assert reply.status_code == 400, (case, reply.status_code, reply.text[:100])
     assert reply.headers["content-type"] == "text/plain; charset=UTF-8"
+
+
+@settings(
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    body=st.binary(max_size=300)
+    | st.builds(
+        lambda parts: b"".join(parts),
+        st.lists(
+            st.sampled_from([b"--xyz", b"\r\n", b"Content-Disposition: form-data", b"; name=\"",
+                             b"torrents", b"urls", b"\"", b"; filename=\"a\"", b"--", b"\r\n\r\n",
+                             b"Content-Type: x", b"\xff"]),
+            max_size=30,
+        ),
+    ),
+    content_type=st.sampled_from(["multipart/form-data; boundary=xyz", "multipart/form-data",
+                                  "application/x-www-form-urlencoded", "text/plain", ""]),
+)  # fmt: skip
+async def test_random_bodies_are_never_a_500(qbt: Qbt, body: bytes, content_type: str):
+    async with qbt.client() as http:
+        await login(http)
+        reply = await http.post(
+            "/api/v2/torrents/add", content=body, headers={"Content-Type": content_type}
+        )
+    assert reply.status_code in (200, 400, 415), (reply.status_code, reply.text[:100])
 
 
 async def test_large_responses_are_gzipped_when_accepted(http: httpx.AsyncClient):
