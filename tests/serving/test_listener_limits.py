@@ -216,3 +216,23 @@ def test_descriptor_budget_is_shared_evenly():
     assert caps == {"a": 200, "b": 200, "c": 200}
     roomy = connection_caps(["a", "b"], max_connections=1024, reserve=256, descriptors=20000)
     assert roomy == {"a": 1024, "b": 1024}
+
+
+@KINDS
+async def test_a_busy_kept_alive_connection_outlives_the_idle_timeout(kind):
+    """The idle deadline restarts after every answer: a client that keeps asking is served."""
+    async with listening([kind]) as (port,):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            loop = asyncio.get_running_loop()
+            end = loop.time() + 4 * SHORT.keep_alive_timeout
+            answered = 0
+            while loop.time() < end:
+                writer.write(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+                got = await asyncio.wait_for(reader.readuntil(b"hello 0"), 5)
+                assert got.startswith(b"HTTP/1.1 200"), got[:60]
+                answered += 1
+                await asyncio.sleep(0.1)  # a pause shorter than the idle timeout, between asks
+            assert answered >= 8
+        finally:
+            writer.close()

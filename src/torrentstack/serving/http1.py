@@ -19,6 +19,7 @@ import collections
 import contextlib
 import logging
 import socket
+import time
 import typing
 from collections.abc import Coroutine, Sequence
 from typing import Any
@@ -85,7 +86,7 @@ class _Connection(asyncio.Protocol):
         self.write_paused = False
         self.read_paused = False
         self.phase = ""  # what the deadline is for: "idle", "head", "body", "write" or none
-        self.deadline: asyncio.TimerHandle | None = None
+        self.since = 0.0  # when that phase began (the serve loop's sweep checks the deadlines)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports do not subclass asyncio.Transport but behave as one
@@ -152,24 +153,22 @@ class _Connection(asyncio.Protocol):
             self._arm("body")
 
     def _arm(self, phase: str) -> None:
-        if phase == self.phase:
-            return  # a client that drips bytes does not push its deadline back
-        self.phase = phase
-        if self.deadline is not None:
-            self.deadline.cancel()
-            self.deadline = None
+        if phase != self.phase:  # a client that drips bytes does not push its deadline back
+            self.phase = phase
+            self.since = time.monotonic()
+
+    def overdue(self, now: float) -> bool:
+        """Whether the deadline of what the connection waits on has passed (then: close it)."""
         limits = self.limits
         seconds = {
             "idle": limits.keep_alive_timeout,
             "head": limits.header_timeout,
             "body": limits.body_timeout,
             "write": limits.body_timeout,
-        }.get(phase)
-        if seconds is not None:
-            self.deadline = asyncio.get_running_loop().call_later(seconds, self._expired)
+        }.get(self.phase)
+        return seconds is not None and now - self.since > seconds
 
-    def _expired(self) -> None:
-        self.deadline = None
+    def expire(self) -> None:
         if self.phase in ("head", "body"):
             self._fail(408)
         elif self.transport is not None:
@@ -251,6 +250,7 @@ class _Connection(asyncio.Protocol):
     def _next(self) -> None:
         while self.pending and self.busy is None and not self.closing and not self.write_paused:
             request = self.pending.popleft()
+            self.phase = ""
             inline = getattr(self.app, "runs_inline", None)
             if inline is not None and inline(request["scope"]):
                 task = _run_inline(self._respond(request))
@@ -357,8 +357,17 @@ async def serve_http1(
         host, port = sock.getsockname()[:2]
         servers.append(await loop.create_server(factory_for((host, port)), sock=sock))
     ready.set()
+    # One sweep a fraction of the shortest timeout checks every connection's deadline: no timer
+    # per request on the hot path.
+    interval = min(limits.header_timeout, limits.body_timeout, limits.keep_alive_timeout) / 4
     try:
-        await stop.wait()
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval)
+            now = time.monotonic()
+            for connection in connections:
+                if not connection.closing and connection.overdue(now):
+                    connection.expire()
     finally:
         for server in servers:
             server.close()
