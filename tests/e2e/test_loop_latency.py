@@ -4,6 +4,7 @@ stall the tracker's announces. Clients run on threads with plain sockets, off th
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import socket
 import statistics
 import threading
@@ -12,6 +13,7 @@ import time
 import pytest
 
 from tests.support.stack import stack
+from torrentstack.bittorrent.bencode import encode
 from torrentstack.config import SERVICES, Settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.database]
@@ -101,3 +103,39 @@ async def test_announces_stay_fast_while_logins_are_hammered(database_settings, 
     quiet_p95 = statistics.quantiles(quiet, n=20)[-1]
     # before the checks left the loop: ~480 ms (each waited behind PBKDF2 runs); now a few ms
     assert p95 < 0.05, f"announce p95 {p95 * 1000:.1f} ms (quiet: {quiet_p95 * 1000:.1f} ms)"
+
+
+def add_in_bulk(port: int, torrents: list[bytes], rounds: int) -> int:
+    """Add `torrents` in requests of 50 (then delete them), `rounds` times; how many added."""
+    import httpx
+
+    added = 0
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+        login = {"username": "admin", "password": "the-right-one"}
+        assert http.post("/api/v2/auth/login", data=login).text == "Ok."
+        for _ in range(rounds):
+            for start in range(0, len(torrents), 50):
+                files = [
+                    ("torrents", (f"{i}.torrent", t))
+                    for i, t in enumerate(torrents[start : start + 50])
+                ]
+                reply = http.post("/api/v2/torrents/add", data={"paused": "true"}, files=files)
+                assert reply.text == "Ok.", reply.text
+                added += len(files)
+            http.post("/api/v2/torrents/delete", data={"hashes": "all", "deleteFiles": "false"})
+    return added
+
+
+async def test_announces_stay_fast_while_torrents_are_added_in_bulk(database_settings, tmp_path):
+    torrents = []
+    for n in range(200):
+        info = {b"name": f"bulk-{n}".encode(), b"piece length": 16384, b"length": 16384,
+                b"pieces": hashlib.sha1(str(n).encode(), usedforsecurity=False).digest()}  # fmt: skip
+        torrents.append(encode({b"info": info}))
+    async with stack(settings_for(database_settings, tmp_path)) as ports:
+        adding = asyncio.create_task(asyncio.to_thread(add_in_bulk, ports["client"], torrents, 3))
+        busy = await asyncio.to_thread(announce_latencies, ports["tracker"], 3.0)
+        added = await adding
+    assert added == 600
+    p95 = statistics.quantiles(busy, n=20)[-1]
+    assert p95 < 0.05, f"announce p95 {p95 * 1000:.1f} ms while adding"
