@@ -7,53 +7,24 @@ Run by tests/e2e/test_dual_stack.py as `unshare --net python dual_stack_probe.py
 from __future__ import annotations
 
 import json
-import os
-import re
 import subprocess
 import sys
-import threading
 import urllib.request
+from pathlib import Path
 
-LISTENING = re.compile(r"([\w-]+) listening on http://0\.0\.0\.0:(\d+)")
-SERVICES = ("tracker", "site", "client", "crossseed", "debrid")
+sys.path.insert(0, str(Path(__file__).parents[2]))  # run as a script: the tests package
+
+from tests.e2e.serve_process import start, stop
+from torrentstack.config import SERVICES
 
 
 def main() -> None:
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
-    env = dict(os.environ)
-    env["TORRENTSTACK_PATHS__DATA_DIR"] = sys.argv[1]
-    for name in SERVICES:
-        env[f"TORRENTSTACK_{name.upper()}__PORT"] = "0"  # the host stays the default 0.0.0.0
-    env["TORRENTSTACK_TRACKER__API_PORT"] = "0"
-    env["TORRENTSTACK_TRACKER__API_HOST"] = "0.0.0.0"  # noqa: S104 - a namespace of its own
-    env["TORRENTSTACK_CLIENT__LISTEN_PORT"] = "0"
-    env["TORRENTSTACK_CLIENT__PREFERENCES"] = '{"dht": false, "lsd": false, "upnp": false}'
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "torrentstack", "serve"],
-        env=env,
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-    )
-    ports: dict[str, int] = {}
-    done = threading.Event()
-    lines: list[str] = []
-
-    def read() -> None:
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            lines.append(line)
-            match = LISTENING.search(line)
-            if match:
-                ports[match.group(1)] = int(match.group(2))
-                if len(ports) == len(SERVICES) + 1:
-                    done.set()
-        done.set()
-
-    threading.Thread(target=read, daemon=True).start()
+    data = Path(sys.argv[1])
+    # every listener on the default host 0.0.0.0, the admin API too
+    proc, ports, lines = start(data, env={"TORRENTSTACK_TRACKER__API_HOST": "0.0.0.0"}, host=None)  # noqa: S104
     answers: dict[str, dict[str, object]] = {}
     try:
-        done.wait(60)
         for name, port in ports.items():
             answers[name] = {}
             for family, host in (("ipv4", "127.0.0.1"), ("ipv6", "[::1]")):
@@ -63,8 +34,8 @@ def main() -> None:
                 except OSError as exc:
                     answers[name][family] = f"error: {exc}"
     finally:
-        proc.terminate()
-        proc.wait(30)
+        stop(proc, graceful=True)
+    assert set(ports) == {*SERVICES, "tracker-api"}
     print(json.dumps({"answers": answers, "log": "".join(lines)[-4000:]}))  # noqa: T201
 
 

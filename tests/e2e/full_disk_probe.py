@@ -9,73 +9,29 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
-import signal
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import httpx
 
-LISTENING = re.compile(r"client listening on http://127\.0\.0\.1:(\d+)")
+sys.path.insert(0, str(Path(__file__).parents[2]))  # run as a script: the tests package
+
+from tests.e2e.serve_process import start, stop
+
 PASSWORD = "full-disk-test"
 
 
 def serve(data: Path) -> tuple[subprocess.Popen[str], str, list[str]]:
-    env = dict(os.environ)
-    env |= {
-        "TORRENTSTACK_PATHS__DATA_DIR": str(data),
-        "TORRENTSTACK_CLIENT__HOST": "127.0.0.1",
-        "TORRENTSTACK_CLIENT__PORT": "0",
-        "TORRENTSTACK_CLIENT__LISTEN_PORT": "0",
-        "TORRENTSTACK_CLIENT__WEBUI_PASSWORD": PASSWORD,
-        "TORRENTSTACK_CLIENT__PREFERENCES": '{"dht": false, "lsd": false, "pex": false, "upnp": false}',
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "torrentstack", "serve", "client"],
-        env=env,
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-    )
-    lines: list[str] = []
-    port: list[str] = []
-    ready = threading.Event()
-
-    def read() -> None:
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            lines.append(line)
-            match = LISTENING.search(line)
-            if match:
-                port.append(match.group(1))
-                ready.set()
-        ready.set()
-
-    threading.Thread(target=read, daemon=True).start()
-    if not ready.wait(60) or not port:
-        proc.kill()
-        raise SystemExit("serve did not start:\n" + "".join(lines))
-    return proc, f"http://127.0.0.1:{port[0]}", lines
-
-
-def stop(proc: subprocess.Popen[str]) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(60)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(10)
+    env = {"TORRENTSTACK_CLIENT__WEBUI_PASSWORD": PASSWORD}
+    proc, ports, lines = start(data.parent, "client", env=env, data_dir=data)
+    return proc, f"http://127.0.0.1:{ports['client']}", lines
 
 
 def client(url: str) -> httpx.Client:
     http = httpx.Client(base_url=url, timeout=30)
-    assert (
-        http.post("/api/v2/auth/login", data={"username": "admin", "password": PASSWORD}).text
-        == "Ok."
-    )
+    login = {"username": "admin", "password": PASSWORD}
+    assert http.post("/api/v2/auth/login", data=login).text == "Ok."
     return http
 
 
@@ -124,10 +80,9 @@ def main() -> None:
                 "/api/v2/torrents/createCategory", data={"category": "c"}
             ).status_code
             out["categories_full"] = sorted(http.get("/api/v2/torrents/categories").json())
-            time.sleep(0.5)  # let the engine write (or fail to write) resume data meanwhile
     finally:
         (disk / "fill").unlink(missing_ok=True)
-        stop(proc)
+        stop(proc, graceful=True)
     resume = data / "client" / "resume"
     (resume / ("ab" * 20 + ".fastresume")).write_bytes(b"d4:spame")  # an orphan
     proc, url, lines2 = serve(data)
@@ -135,7 +90,7 @@ def main() -> None:
         with contextlib.closing(client(url)) as http:
             out["names_after_restart"] = names(http)
     finally:
-        stop(proc)
+        stop(proc, graceful=True)
     out["resume_files"] = sorted(p.name for p in resume.glob("*.fastresume"))
     out["tracebacks"] = "".join(lines + lines2).count("Traceback")
     out["log"] = "".join(lines + lines2)[-3000:]
