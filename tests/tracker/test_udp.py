@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
 import struct
@@ -166,36 +167,44 @@ async def test_scrape_answers_every_hash_asked_in_order_repeats_included(udp):
     assert reply == struct.pack(">II9I", 2, 3, 0, 0, 0, 1, 0, 0, 1, 0, 0)
 
 
-@pytest.mark.parametrize("compiled", [False, True], ids=["python", "compiled"])
-async def test_big_ipv6_replies_arrive_whole(make_runtime, compiled):
-    """150 IPv6 peers: a 2,720-byte reply, beyond one batch buffer of the Python sender."""
+@contextlib.asynccontextmanager
+async def served_udp(make_runtime, host: str, compiled: bool, **settings):
+    """A tracker answering UDP on `host` over the batched paths, and a client socket that has
+    connected: yields (runtime, socket, connection id)."""
     require_batch_udp()
     if compiled:
         compiled_core()
-    runtime = await make_runtime(
-        udp=True, api_port=0, host="::1", numwant_max=200, compiled=compiled
-    )
+    runtime = await make_runtime(udp=True, api_port=0, host=host, compiled=compiled, **settings)
     await runtime.start(health=None)  # type: ignore[arg-type]
     port = runtime.udp_sockets[0].getsockname()[1]
     stop = asyncio.Event()
     task = asyncio.create_task(runtime.run(stop))
     try:
         loop = asyncio.get_running_loop()
-        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as sock:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_DGRAM) as sock:
             sock.setblocking(False)
-            await loop.sock_connect(sock, ("::1", port))
+            await loop.sock_connect(sock, (host, port))
             await loop.sock_sendall(sock, connect_packet(5))
             cid = struct.unpack(">IIQ", await asyncio.wait_for(loop.sock_recv(sock, 100), 5))[2]
-            for n in range(151):
-                await loop.sock_sendall(sock, announce_packet(cid, n=n, left=0, numwant=0))
-                await asyncio.wait_for(loop.sock_recv(sock, 100), 5)
-            await loop.sock_sendall(sock, announce_packet(cid, n=999, numwant=200))
-            reply = await asyncio.wait_for(loop.sock_recv(sock, 65536), 5)
-            assert struct.unpack(">IIIII", reply[:20]) == (1, 2, 120, 1, 151)
-            assert len(reply) == 20 + 18 * 151
+            yield runtime, sock, cid
     finally:
         stop.set()
         await asyncio.wait_for(task, 10)
+
+
+@pytest.mark.parametrize("compiled", [False, True], ids=["python", "compiled"])
+async def test_big_ipv6_replies_arrive_whole(make_runtime, compiled):
+    """150 IPv6 peers: a 2,720-byte reply, beyond one batch buffer of the Python sender."""
+    async with served_udp(make_runtime, "::1", compiled, numwant_max=200) as (_, sock, cid):
+        loop = asyncio.get_running_loop()
+        for n in range(151):
+            await loop.sock_sendall(sock, announce_packet(cid, n=n, left=0, numwant=0))
+            await asyncio.wait_for(loop.sock_recv(sock, 100), 5)
+        await loop.sock_sendall(sock, announce_packet(cid, n=999, numwant=200))
+        reply = await asyncio.wait_for(loop.sock_recv(sock, 65536), 5)
+        assert struct.unpack(">IIIII", reply[:20]) == (1, 2, 120, 1, 151)
+        assert len(reply) == 20 + 18 * 151
 
 
 async def test_port_0_skips_a_udp_port_that_tcp_has_taken(make_runtime, monkeypatch):
@@ -276,31 +285,14 @@ async def test_an_announce_that_raises_costs_one_datagram_not_the_server(
 @pytest.mark.parametrize("compiled", [False, True], ids=["python", "compiled"])
 async def test_a_scrape_of_150_hashes_is_answered_for_as_many_as_allowed(make_runtime, compiled):
     """2,416 bytes: more than a receive buffer of the batched paths (2,048) holds."""
-    if not BatchSocket.available():
-        pytest.skip("recvmmsg/sendmmsg are not available here")
-    if compiled:
-        compiled_core()
-    runtime = await make_runtime(udp=True, api_port=0, host="127.0.0.1", compiled=compiled)
-    await runtime.start(health=None)  # type: ignore[arg-type]
-    port = runtime.udp_sockets[0].getsockname()[1]
-    stop = asyncio.Event()
-    task = asyncio.create_task(runtime.run(stop))
-    try:
+    async with served_udp(make_runtime, "127.0.0.1", compiled) as (runtime, sock, cid):
         loop = asyncio.get_running_loop()
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-            sock.setblocking(False)
-            await loop.sock_connect(sock, ("127.0.0.1", port))
-            await loop.sock_sendall(sock, connect_packet(5))
-            cid = struct.unpack(">IIQ", await asyncio.wait_for(loop.sock_recv(sock, 100), 5))[2]
-            await loop.sock_sendall(sock, announce_packet(cid, left=0))
-            await asyncio.wait_for(loop.sock_recv(sock, 100), 5)
-            hashes = HASH_A + b"".join(bytes([n]) * 20 for n in range(1, 150))
-            await loop.sock_sendall(sock, struct.pack(">QII", cid, 2, 9) + hashes)
-            reply = await asyncio.wait_for(loop.sock_recv(sock, 65536), 5)
+        await loop.sock_sendall(sock, announce_packet(cid, left=0))
+        await asyncio.wait_for(loop.sock_recv(sock, 100), 5)
+        hashes = HASH_A + b"".join(bytes([n]) * 20 for n in range(1, 150))
+        await loop.sock_sendall(sock, struct.pack(">QII", cid, 2, 9) + hashes)
+        reply = await asyncio.wait_for(loop.sock_recv(sock, 65536), 5)
         allowed = runtime.settings.max_scrape_torrents
         assert struct.unpack(">II", reply[:8]) == (2, 9), reply[:40]
         assert len(reply) == 8 + 12 * allowed
         assert struct.unpack(">III", reply[8:20]) == (1, 0, 0)  # HASH_A: one seeder
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 10)
