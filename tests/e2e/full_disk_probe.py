@@ -71,6 +71,8 @@ def main() -> None:
         with contextlib.closing(client(url)) as http:
             out["add_a"] = add(http, torrent_a)
             out["health_before"] = http.get("/healthz").json()["database"]
+            http.post("/api/v2/torrents/createCategory", data={"category": "keep"})
+            (alpha,) = http.get("/api/v2/torrents/info").json()
             fill(disk / "fill")
             out["add_b"] = add(http, torrent_b)
             out["names_full"] = names(http)
@@ -80,6 +82,14 @@ def main() -> None:
                 "/api/v2/torrents/createCategory", data={"category": "c"}
             ).status_code
             out["categories_full"] = sorted(http.get("/api/v2/torrents/categories").json())
+            out["set_category_full"] = http.post(
+                "/api/v2/torrents/setCategory", data={"hashes": alpha["hash"], "category": "keep"}
+            ).status_code
+            out["category_shown_full"] = http.get("/api/v2/torrents/info").json()[0]["category"]
+            out["delete_full"] = http.post(
+                "/api/v2/torrents/delete", data={"hashes": alpha["hash"], "deleteFiles": "false"}
+            ).status_code
+            out["names_after_delete_full"] = names(http)
     finally:
         (disk / "fill").unlink(missing_ok=True)
         stop(proc, graceful=True)
@@ -89,6 +99,7 @@ def main() -> None:
     try:
         with contextlib.closing(client(url)) as http:
             out["names_after_restart"] = names(http)
+            out["category_after_restart"] = http.get("/api/v2/torrents/info").json()[0]["category"]
     finally:
         stop(proc, graceful=True)
     out["resume_files"] = sorted(p.name for p in resume.glob("*.fastresume"))

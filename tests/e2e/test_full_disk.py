@@ -50,7 +50,13 @@ def test_a_full_disk_fails_adds_cleanly_and_loses_nothing_stored(tmp_path):
     assert out["names_full"] == ["Alpha"], log  # shown only what was stored
     assert out["health_full"] == [503, "read-only"], log
     assert out["category_full"] == 409, log
-    assert out["categories_full"] == [], log
+    assert out["categories_full"] == ["keep"], log  # made before the disk filled
+    # an edit the store refuses is 409 and not shown; a delete likewise
+    assert out["set_category_full"] == 409, log
+    assert out["category_shown_full"] == "", log
+    assert out["delete_full"] == 409, log
+    assert out["names_after_delete_full"] == ["Alpha"], log
+    assert out["category_after_restart"] == "", log
     assert out["names_after_restart"] == ["Alpha"], log
     alpha = [name for name in out["resume_files"]]
     assert len(alpha) <= 1, out["resume_files"]  # Alpha's at most; the orphan is gone

@@ -8,7 +8,7 @@ torrents it touches.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +69,19 @@ class ClientStore:
         ]
         if rows:
             await self._replace(StoredTorrent, "hash", rows)
+
+    async def options(self, hashes: Sequence[str]) -> dict[str, Options]:
+        """The stored options of these torrents (those that are stored)."""
+        with database_errors("load torrent options"):
+            async with self.engine.connect() as conn:
+                rows = (
+                    await conn.execute(
+                        select(StoredTorrent.hash, StoredTorrent.options).where(
+                            StoredTorrent.hash.in_(list(hashes))
+                        )
+                    )
+                ).all()
+        return {row.hash: Options.from_json(json.loads(row.options)) for row in rows}
 
     async def put_options(self, options: Mapping[str, Options]) -> None:
         """Rewrite the options of stored torrents."""

@@ -50,12 +50,12 @@ class TorrentActions:
         chosen = self._torrents.hashes(hashes)
         if not chosen:
             return
+        await self._store.remove_torrents(chosen)  # gone from the store first: never back
         await engine_result(self._torrents.engine().remove(chosen, delete_files))
         for hash_ in chosen:
             record = self._torrents.forget(hash_)
             if record is not None:
                 self._log.add("info", f"Removed torrent: {record.display_name}")
-        await self._store.remove_torrents(chosen)
 
     async def add_peers(
         self, hashes: list[str], peers: list[tuple[str, int]]

@@ -21,6 +21,7 @@ from torrentstack.client.preferences import Preferences
 from torrentstack.client.records import TorrentRecord
 from torrentstack.client.status import PeerInfo, TorrentStatus, TrackerEntry
 from torrentstack.client.store import ClientStore
+from torrentstack.errors import DatabaseError
 from torrentstack.qbittorrent.errors import Conflict, NotFound
 from torrentstack.qbittorrent.models import FileView, TorrentView
 from torrentstack.qbittorrent.persona import Persona
@@ -180,7 +181,23 @@ class Torrents:
                 record.status = status
         for record in records:
             self.refresh(record)
-        await self._store.put_options({r.hash: r.options for r in records})
+        try:
+            await self._store.put_options({r.hash: r.options for r in records})
+        except DatabaseError:
+            await self._back_to_stored(records)
+            raise
+
+    async def _back_to_stored(self, records: list[TorrentRecord]) -> None:
+        """The store refused new options: show what it holds again (a restart would)."""
+        try:
+            stored = await self._store.options([r.hash for r in records])
+        except DatabaseError:
+            logger.warning("torrent options neither saved nor reloaded; shown as changed")
+            return
+        for record in records:
+            if (options := stored.get(record.hash)) is not None:
+                record.options = options
+                self.refresh(record)
 
     async def refresh_from_engine(self, hashes: list[str]) -> None:
         """Fetch fresh statuses (not waiting for the next update) and show them."""
