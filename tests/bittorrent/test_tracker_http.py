@@ -290,6 +290,17 @@ def _announce(**overrides: Any) -> bytes:
     return encode_announce(**args)
 
 
+@pytest.mark.parametrize(
+    "peers",
+    [[(PID_A, V4), (PID_C, V6), (PID_B, V4B)], [(PID_A, V4), (PID_B, V4B)], [(PID_C, V6)], []],
+)
+def test_compact_reply_from_endpoints_alone_is_the_same(peers) -> None:
+    endpoints = [endpoint for _, endpoint in peers]
+    assert _announce(peers=(), endpoints=endpoints) == _announce(peers=peers)
+    with pytest.raises(EndpointError):
+        _announce(peers=(), endpoints=[*endpoints, b"\x01" * 5])
+
+
 def test_compact_reply_splits_ipv4_and_ipv6() -> None:
     body = _announce()
     expected: dict[bytes, Any] = {

@@ -165,13 +165,17 @@ def encode_announce(
     min_interval: int,
     complete: int,
     incomplete: int,
-    peers: Sequence[tuple[bytes, bytes]],
+    peers: Sequence[tuple[bytes, bytes]] = (),
     compact: bool,
     no_peer_id: bool,
     external_ip: bytes | None = None,
     warning: str | None = None,
+    endpoints: Sequence[bytes] | None = None,
 ) -> bytes:
     """Encode an announce reply; each peer is `(peer_id, endpoint)` with a 6 or 18-byte endpoint.
+
+    A compact reply needs only the endpoints: given as `endpoints`, `peers` is not read (the
+    hot path then builds no pairs).
 
     Compact (BEP 23 / 7): IPv4 endpoints go in `peers`, IPv6 ones in `peers6` (left out when
     empty). Otherwise `peers` lists `{ip, peer id, port}` dicts, without `peer id` when asked.
@@ -188,10 +192,11 @@ def encode_announce(
         % (incomplete, interval, min_interval)
     )
     if compact:
-        v4 = [endpoint for _, endpoint in peers if len(endpoint) == 6]
-        v6 = [endpoint for _, endpoint in peers if len(endpoint) == 18]
-        if len(v4) + len(v6) != len(peers):
-            bad = next(e for _, e in peers if len(e) not in (6, 18))
+        packed = [endpoint for _, endpoint in peers] if endpoints is None else endpoints
+        v4 = [endpoint for endpoint in packed if len(endpoint) == 6]
+        v6 = [] if len(v4) == len(packed) else [e for e in packed if len(e) == 18]
+        if len(v4) + len(v6) != len(packed):
+            bad = next(e for e in packed if len(e) not in (6, 18))
             raise EndpointError(f"a packed endpoint is 6 or 18 bytes, not {len(bad)}", bad)
         out.append(b"%d:" % (6 * len(v4)))
         out += v4

@@ -37,6 +37,9 @@ _REASONS = {200: b"OK", 400: b"Bad Request", 404: b"Not Found", 405: b"Method No
             408: b"Request Timeout", 413: b"Content Too Large", 414: b"URI Too Long",
             431: b"Request Header Fields Too Large", 500: b"Internal Server Error",
             501: b"Not Implemented", 503: b"Service Unavailable"}  # fmt: skip
+_STATUS_LINES = {
+    status: b"HTTP/1.1 %d %s\r\n" % (status, reason) for status, reason in _REASONS.items()
+}
 
 
 def _run_inline(coro: Coroutine[Any, Any, None]) -> asyncio.Future[None] | None:
@@ -293,9 +296,10 @@ class _Connection(asyncio.Protocol):
             if message["type"] == "http.response.start":
                 started = True
                 status = message["status"]
-                head.append(b"HTTP/1.1 %d %s\r\n" % (status, _REASONS.get(status, b"Unknown")))
+                line = _STATUS_LINES.get(status)
+                head.append(line or b"HTTP/1.1 %d Unknown\r\n" % status)
                 for name, value in message.get("headers", ()):
-                    head.append(b"%s: %s\r\n" % (name, value))
+                    head.extend((name, b": ", value, b"\r\n"))
                 if not keep_alive:
                     head.append(b"connection: close\r\n")
                 head.append(b"\r\n")

@@ -134,13 +134,16 @@ class TrackerHttpApp:
         )
         if isinstance(result, Rejected):
             return encode_failure(result.reason)
+        peers = result.peers
+        compact = request.compact
         return encode_announce(
             interval=result.interval,
             min_interval=result.min_interval,
             complete=result.complete,
             incomplete=result.incomplete,
-            peers=[(p.peer_id, p.endpoint) for p in result.peers],
-            compact=request.compact,
+            peers=() if compact else [(p.peer_id, p.endpoint) for p in peers],
+            endpoints=[p.endpoint for p in peers] if compact else None,
+            compact=compact,
             no_peer_id=request.no_peer_id,
             external_ip=ip,
         )
