@@ -1,0 +1,1 @@
+"""Atom feeds of recent torrents (site-wide and per category)."""

@@ -1,0 +1,1 @@
+"""Torrents on the site: upload processing, rules, browse and search, downloads."""

@@ -1,0 +1,1 @@
+"""Torznab/Newznab for *arr clients: query parsing, XML rendering, the API routes."""
