@@ -124,12 +124,13 @@ def run(
         started = time.monotonic()
 
         def under_way() -> None:
-            # past one resume-data save (every 10 s: the time is the point) and under half done
+            # past one resume-data save (every 10 s: the time is the point) and under way
             assert time.monotonic() - started >= 13, "before the first resume-data save"
             (item,) = info(http)
-            assert float(item["progress"]) >= 0.3, item
+            peers = http.get("/api/v2/sync/torrentPeers", params={"hash": hash_}).json()
+            assert float(item["progress"]) >= 0.3, (item, peers.get("peers"))
 
-        eventually_sync(under_way, timeout=60, interval=0.2)
+        eventually_sync(under_way, timeout=120, interval=0.2)
         progress_at_kill = float(info(http)[0]["progress"])
         assert progress_at_kill < 1
     finally:

@@ -11,7 +11,7 @@ from typing import Any
 from torrentstack.bittorrent import magnet, metainfo
 from torrentstack.bittorrent.metainfo import MetainfoError
 from torrentstack.qbittorrent.adding import AddRequest, Source
-from torrentstack.qbittorrent.errors import BadParams, Conflict, NotFound
+from torrentstack.qbittorrent.errors import BadParams, Conflict, NotATorrent, NotFound
 from torrentstack.qbittorrent.models import FileView, StateFacts, TorrentView
 from torrentstack.qbittorrent.persona import Persona
 from torrentstack.qbittorrent.serialize import torrent_object
@@ -164,17 +164,16 @@ class MemoryBackend:
 
     # -- TorrentAdder --
 
-    def is_torrent(self, data: bytes) -> bool:
-        try:
-            metainfo.parse(data)
-        except MetainfoError:
-            return False
-        return True
-
     def add_from_url(self, url: str, cookie: str, request: AddRequest) -> None:
         self.urls.append((url, cookie))
 
     async def add(self, sources: list[Source], request: AddRequest) -> int:
+        for source in sources:
+            if source.torrent:
+                try:
+                    metainfo.parse(source.torrent)
+                except MetainfoError:
+                    raise NotATorrent(source.name) from None
         added = 0
         for source in sources:
             if source.torrent:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -22,9 +21,15 @@ from torrentstack.client.torrents import Background, Torrents, engine_result
 from torrentstack.clock import Clock
 from torrentstack.errors import DatabaseError
 from torrentstack.qbittorrent.adding import AddRequest, Source
-from torrentstack.qbittorrent.errors import Conflict
+from torrentstack.qbittorrent.errors import Conflict, NotATorrent
 
 logger = logging.getLogger(__name__)
+
+_LAYOUTS = {
+    "Original": eng.ContentLayout.ORIGINAL,
+    "Subfolder": eng.ContentLayout.SUBFOLDER,
+    "NoSubfolder": eng.ContentLayout.NO_SUBFOLDER,
+}
 
 Fetch = Callable[[str, str], Awaitable[Source | None]]  # (url, cookie) -> what it brings
 
@@ -55,22 +60,17 @@ class Adder:
         self._background = background
         self._fetch = fetch
 
-    def is_torrent(self, data: bytes) -> bool:
-        try:
-            eng.parse_torrent(data)
-        except eng.EngineError:
-            return False
-        return True
-
     def add_from_url(self, url: str, cookie: str, request: AddRequest) -> None:
         """Add what a URL download brings, when it arrives (`torrents/add` answered already)."""
 
         async def run() -> None:
             source = await self._fetch(url, cookie)
-            if source is None or (source.torrent and not self.is_torrent(source.torrent)):
+            try:
+                added = source is not None and await self.add([source], request)
+            except NotATorrent:
+                added = False
+            if source is None or (source.torrent and not added):
                 self._log.add("warning", "Failed to download a torrent from its URL")
-                return
-            await self.add([source], request)
 
         self._background.spawn(run())
 
@@ -82,16 +82,13 @@ class Adder:
         except InvalidPath as exc:
             self._log.add("warning", f"Failed to add torrent: {exc}")
             return 0
-        if request.category and request.category not in self._categories:
-            await self._categories.create_category(request.category, "", None)
-        new_tags = [t for t in request.tags if t not in self._tags]
-        if new_tags:
-            await self._tags.create_tags(new_tags)
         top = bool(
             self._prefs.get("add_to_top_of_queue")
             if request.top_of_queue is None
             else request.top_of_queue
         )
+        chosen = request.content_layout or str(self._prefs.get("torrent_content_layout"))
+        layout = _LAYOUTS.get(chosen, eng.ContentLayout.ORIGINAL)
         items = [
             (
                 eng.Source(torrent=source.torrent, magnet=source.magnet),
@@ -105,13 +102,18 @@ class Adder:
                     upload_limit=request.up_limit,
                     download_limit=request.dl_limit,
                     name=request.rename,
-                    content_root=self._content_root(request, source),
+                    layout=layout,
                     top_of_queue=top,
                 ),
             )
             for source, o in zip(sources, options, strict=True)
         ]
-        results = await engine_result(engine.add_many(items))
+        try:
+            results = await asyncio.wrap_future(engine.add_many(items, files_or_none=True))
+        except eng.InvalidTorrentFile as exc:
+            raise NotATorrent(sources[exc.index].name) from None
+        except eng.EngineError as exc:  # the engine is stopped
+            raise Conflict(str(exc)) from None
         added: list[tuple[TorrentRecord, eng.Added]] = []
         for source, opts, result in zip(sources, options, results, strict=True):
             if isinstance(result, eng.DuplicateTorrent):
@@ -124,6 +126,7 @@ class Adder:
         if not added:
             return 0
         try:  # stored, then shown: an add the API answers is one a restart brings back
+            await self._create_classes(request)
             await self._store.put_torrents(
                 SavedTorrent(r.hash, r.torrent, r.magnet, r.options) for r, _ in added
             )
@@ -180,19 +183,13 @@ class Adder:
             f_l_piece_prio=request.first_last,
         )
 
-    def _content_root(self, request: AddRequest, source: Source) -> str | None:
-        layout = request.content_layout or str(self._prefs.get("torrent_content_layout"))
-        if layout == "NoSubfolder":
-            return ""
-        if layout == "Subfolder" and source.torrent:
-            try:
-                metadata = eng.parse_torrent(source.torrent)
-            except eng.EngineError:
-                return None
-            if len(metadata.files) == 1:
-                return os.path.splitext(metadata.name)[0] or metadata.name
-            return None
-        return None
+    async def _create_classes(self, request: AddRequest) -> None:
+        """The category and tags an add names that do not exist yet."""
+        if request.category and request.category not in self._categories:
+            await self._categories.create_category(request.category, "", None)
+        new_tags = [t for t in request.tags if t not in self._tags]
+        if new_tags:
+            await self._tags.create_tags(new_tags)
 
     async def restore(self, saved: list[SavedTorrent], resume_dir: Path) -> int:
         """Add the stored torrents back, from resume data where there is some; how many."""

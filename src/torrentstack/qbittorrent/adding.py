@@ -17,6 +17,7 @@ _LAYOUTS = {"original": "Original", "subfolder": "Subfolder", "nosubfolder": "No
 class Source:
     torrent: bytes = b""
     magnet: str = ""
+    name: str = ""  # of the uploaded file, for the error that refuses it
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,3 +35,10 @@ class Conflict(ApiError):
 
 class BadData(ApiError):
     status = 415
+
+
+class NotATorrent(BadData):
+    """`torrents/add` with a file that is not a torrent: nothing of the call is added."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Error: '{name}' is not a valid torrent file.")

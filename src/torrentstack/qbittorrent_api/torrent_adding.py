@@ -7,7 +7,6 @@ from starlette.responses import Response
 
 from torrentstack.qbittorrent import forms
 from torrentstack.qbittorrent.adding import add_request
-from torrentstack.qbittorrent.errors import BadData
 from torrentstack.qbittorrent_api.backend import Source, TorrentAdder
 from torrentstack.qbittorrent_api.dispatch import Call, WebApi
 from torrentstack.qbittorrent_api.responses import text
@@ -28,10 +27,8 @@ def add_adding_endpoints(api: WebApi, adder: TorrentAdder) -> None:
                 adder.add_from_url(url, call.params.get("cookie", ""), request)
                 pending += 1
             # anything else: qBittorrent would read a local file; we do not (docs/client.md)
-        for name, data in call.files:
-            if not adder.is_torrent(data):
-                raise BadData(f"Error: '{name}' is not a valid torrent file.")
-            sources.append(Source(torrent=data))
+        # a file that is not a torrent refuses the whole call (NotATorrent, 415)
+        sources.extend(Source(torrent=data, name=name) for name, data in call.files)
         added = await adder.add(sources, request) if sources else 0
         return text("Ok." if added or pending else "Fails.")
 

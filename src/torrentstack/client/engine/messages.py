@@ -17,6 +17,14 @@ class DuplicateTorrent(EngineError):
     """The torrent is already in the session."""
 
 
+class InvalidTorrentFile(EngineError):
+    """One of the .torrent files of an add is not one; nothing of that add was added."""
+
+    def __init__(self, index: int, reason: str) -> None:
+        super().__init__(reason)
+        self.index = index  # among the items of the add
+
+
 # --- events (engine thread -> receiver) ---------------------------------------------------------
 
 
@@ -81,6 +89,14 @@ class ProxyType(enum.Enum):
     HTTP_PW = enum.auto()
 
 
+class ContentLayout(enum.Enum):
+    """How a torrent's files are laid out under its save path (qBittorrent's content layout)."""
+
+    ORIGINAL = enum.auto()  # as the torrent says
+    SUBFOLDER = enum.auto()  # under one folder: a single file gets one named after it
+    NO_SUBFOLDER = enum.auto()  # the torrent's root folder stripped
+
+
 class QueueMove(enum.Enum):
     """Where `queue` moves torrents in the download queue."""
 
@@ -112,7 +128,7 @@ class AddOptions:
     download_limit: int = 0
     name: str = ""  # rename (a magnet's display name until metadata)
     file_priorities: tuple[FilePriority, ...] = ()
-    content_root: str | None = None  # None: original layout; "": strip the root; else rename it
+    layout: ContentLayout = ContentLayout.ORIGINAL  # of a .torrent file's files (not magnets)
     top_of_queue: bool = False
 
 

@@ -14,6 +14,7 @@ import libtorrent as lt
 
 from torrentstack.client.engine.messages import (
     AddOptions,
+    ContentLayout,
     EngineError,
     FilePriority,
     ProxyType,
@@ -94,8 +95,8 @@ def add_params(source: Source, options: AddOptions) -> Any:
     if not source.resume:
         if options.file_priorities:
             params.file_priorities = [lt_priority(p) for p in options.file_priorities]
-        if params.ti is not None and options.content_root is not None:
-            _relayout(params, options.content_root)
+        if params.ti is not None:
+            _apply_layout(params, options.layout)
         params.upload_limit = options.upload_limit or -1
         params.download_limit = options.download_limit or -1
     flags = params.flags
@@ -113,8 +114,17 @@ def add_params(source: Source, options: AddOptions) -> Any:
     return params
 
 
+def _apply_layout(params: Any, layout: ContentLayout) -> None:
+    if layout is ContentLayout.NO_SUBFOLDER:
+        _relayout(params, "")
+    elif layout is ContentLayout.SUBFOLDER and params.ti.num_files() == 1:
+        name = params.ti.name()
+        _relayout(params, os.path.splitext(name)[0] or name)
+    # a torrent of several files has its root folder already
+
+
 def _relayout(params: Any, root: str) -> None:
-    """Original (None), no root folder (""), or the files under the folder `root`."""
+    """No root folder (""), or the files under the folder `root`."""
     files = params.ti.layout()
     paths = [files.file_path(i).replace("\\", "/") for i in range(files.num_files())]
     has_root = all("/" in p for p in paths) and len({p.split("/", 1)[0] for p in paths}) == 1

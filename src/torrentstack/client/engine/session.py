@@ -28,6 +28,7 @@ from torrentstack.client.engine.messages import (
     Event,
     FilePriority,
     Finished,
+    InvalidTorrentFile,
     LogLine,
     MetadataReceived,
     Moved,
@@ -307,15 +308,30 @@ class Engine:
     # -- commands (each returns a future) --
 
     def add_many(
-        self, items: Sequence[tuple[Source, AddOptions]]
+        self, items: Sequence[tuple[Source, AddOptions]], *, files_or_none: bool = False
     ) -> Future[list[Added | EngineError]]:
-        """Add several torrents in one command; each result is what was added or why not."""
+        """Add several torrents in one command; each result is what was added or why not.
+
+        With `files_or_none`, one .torrent file that is not a torrent adds nothing
+        (`InvalidTorrentFile`, with its index), as qBittorrent's `torrents/add` does."""
 
         def run() -> list[Added | EngineError]:
-            results: list[Added | EngineError] = []
-            for source, options in items:
+            # each file parsed once, here (off the event loop), all before any is added
+            loaded: list[Any] = []
+            for index, (source, options) in enumerate(items):
                 try:
-                    hash_, metadata = self._add(source, options)
+                    loaded.append(add_params(source, options))
+                except EngineError as exc:
+                    if files_or_none and source.torrent:
+                        raise InvalidTorrentFile(index, str(exc)) from None
+                    loaded.append(exc)
+            results: list[Added | EngineError] = []
+            for params, (_, options) in zip(loaded, items, strict=True):
+                if isinstance(params, EngineError):
+                    results.append(params)
+                    continue
+                try:
+                    hash_, metadata = self._add(params, options)
                 except EngineError as exc:
                     results.append(exc)
                     continue
@@ -324,8 +340,7 @@ class Engine:
 
         return self.submit(run)
 
-    def _add(self, source: Source, options: AddOptions) -> tuple[str, Metadata | None]:
-        params = add_params(source, options)
+    def _add(self, params: Any, options: AddOptions) -> tuple[str, Metadata | None]:
         if not self._config.pex:  # PeX is a per-torrent switch in libtorrent
             params.flags |= lt.torrent_flags.disable_pex
         hash_ = torrent_id(params.ti.info_hashes() if params.ti is not None else params.info_hashes)
