@@ -11,7 +11,8 @@ Hierarchy::
     ├── CreateError                  bittorrent/create.py: content or options a torrent cannot hold
     ├── TorrentFileError             cli/torrent_files.py: a .torrent file unreadable or unwritable
     ├── EngineError                  client/engine/messages.py: a command the engine refused
-    │   └── DuplicateTorrent         the torrent is already in the session
+    │   ├── DuplicateTorrent         the torrent is already in the session
+    │   └── InvalidTorrentFile       a .torrent file of an add is not one (nothing added)
     ├── InvalidPath                  client/paths.py: a path no file system takes (a NUL in it)
     ├── ApiError                     qbittorrent/errors.py: qBittorrent's API error types (500)
     │   ├── BadParams                400
@@ -19,6 +20,14 @@ Hierarchy::
     │   ├── NotFound                 404
     │   ├── Conflict                 409
     │   └── BadData                  415
+    │       └── NotATorrent          torrents/add: a file that is not a torrent
+    ├── SiteError                    site/errors.py: the site's API errors (h3 shape), by status
+    │   ├── InvalidRequest           400
+    │   ├── NotAuthenticated         401
+    │   ├── PermissionDenied         403
+    │   ├── Missing                  404 (also what a hidden moderation thread answers)
+    │   ├── AlreadyExists            409
+    │   └── RateLimited              429
     └── FormatError                  bittorrent/: bytes that are not what they claim to be
         ├── BencodeError             bittorrent/bencode.py: with the byte offset
         ├── MetainfoError            bittorrent/metainfo.py: with the field

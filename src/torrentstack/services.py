@@ -21,6 +21,7 @@ from torrentstack.clock import Clock
 from torrentstack.config import ListenerSettings, Settings
 from torrentstack.serving.server import Listener
 from torrentstack.serving.service import Service
+from torrentstack.site.runtime import SiteRuntime
 from torrentstack.tracker.policy import OpenRegistry
 from torrentstack.tracker.runtime import TrackerRuntime
 
@@ -57,6 +58,19 @@ def _tracker(shared: Shared) -> Service:
         clock=shared.clock,
         api_tokens=tokens,
         redis_url=settings.redis.url,
+        access_log=settings.log.access_log,
+    )
+
+
+def _site(shared: Shared) -> Service:
+    settings = shared.settings
+    secret, _ = generated_secrets.load_or_create(shared.data_dir, "site-secret", nbytes=32)
+    return SiteRuntime(
+        settings.site,
+        database=shared.database,
+        clock=shared.clock,
+        secret=secret.encode(),
+        tracker_port=settings.tracker.port,
         access_log=settings.log.access_log,
     )
 
@@ -101,7 +115,7 @@ def _health_only(name: str) -> Callable[[Shared], Service]:
 # In `config.SERVICES` order: the order listeners start and are listed in.
 CATALOGUE: dict[str, Callable[[Shared], Service]] = {
     "tracker": _tracker,
-    "site": _health_only("site"),
+    "site": _site,
     "client": _client,
     "crossseed": _health_only("crossseed"),
     "debrid": _health_only("debrid"),

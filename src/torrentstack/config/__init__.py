@@ -15,9 +15,10 @@ from torrentstack.config.loading import (
     default_config_path,
     load_settings,
 )
-from torrentstack.config.planned import CrossseedSettings, DebridSettings, SiteSettings
+from torrentstack.config.planned import CrossseedSettings, DebridSettings
 from torrentstack.config.serving import ServingSettings
 from torrentstack.config.settings import SERVICES, Settings
+from torrentstack.config.site import SiteSettings
 from torrentstack.config.tracker import TrackerModeName, TrackerSettings
 
 __all__ = [

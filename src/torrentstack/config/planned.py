@@ -1,16 +1,10 @@
-"""The tables of services still to be written (site, cross-seed, debrid): their listeners."""
+"""The tables of services still to be written (cross-seed, debrid): their listeners."""
 
 from __future__ import annotations
 
 from pydantic import Field
 
 from torrentstack.config.base import ListenerSettings, Port
-
-
-class SiteSettings(ListenerSettings):
-    port: Port = Field(
-        default=3000, description="Port of the site (JSON API, Torznab, RSS, pages)."
-    )
 
 
 class CrossseedSettings(ListenerSettings):

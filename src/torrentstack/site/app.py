@@ -1,0 +1,29 @@
+"""The site's ASGI application: every domain's router, one error renderer, OpenAPI at /docs."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from torrentstack.site import errors
+from torrentstack.site.accounts.routes import router as accounts
+from torrentstack.site.context import SiteContext
+
+
+def site_app(context: SiteContext) -> FastAPI:
+    app = FastAPI(
+        title="torrentstack site",
+        summary="Trackarr's API: accounts, torrents, moderation, Torznab, RSS",
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+        redoc_url=None,
+    )
+    app.state.site = context
+    errors.install(app)
+    for router in (accounts,):
+        app.include_router(router)
+
+    @app.get("/api/health", tags=["public"])
+    async def health() -> dict[str, bool]:
+        return {"ok": True}
+
+    return app

@@ -1,0 +1,58 @@
+"""The site service: its API app on its listener, the system roles made at start."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from starlette.applications import Starlette
+
+from torrentstack.clock import Clock
+from torrentstack.config import SiteSettings
+from torrentstack.serving.health import with_healthz
+from torrentstack.serving.server import Listener
+from torrentstack.site.accounts.registration import ensure_system_roles
+from torrentstack.site.app import site_app
+from torrentstack.site.context import SiteContext
+
+logger = logging.getLogger(__name__)
+
+
+class SiteRuntime:
+    """The site (Trackarr's API) as a service of the stack."""
+
+    name = "site"
+
+    def __init__(
+        self,
+        settings: SiteSettings,
+        *,
+        database: AsyncEngine,
+        clock: Clock,
+        secret: bytes,
+        tracker_port: int = 6969,
+        access_log: bool = False,
+    ) -> None:
+        self.settings = settings
+        self.access_log = access_log
+        self.context = SiteContext(
+            settings=settings,
+            sessions=async_sessionmaker(database, expire_on_commit=False),
+            clock=clock,
+            secret=secret,
+            tracker_port=tracker_port,
+        )
+
+    async def start(self, health: Starlette) -> list[Listener]:
+        async with self.context.sessions() as db:
+            await ensure_system_roles(db)
+        app = with_healthz(site_app(self.context), health)
+        settings = self.settings
+        return [Listener(self.name, settings.host, settings.port, app, self.access_log)]
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await stop.wait()
+
+    async def close(self) -> None:
+        pass
