@@ -91,8 +91,12 @@ class RedisConnection:
             raise _error("close", exc) from exc
 
 
-async def connect(url: str) -> RedisConnection:
-    """Open a connection pool to `url` (redis:// or rediss://) and check it with PING."""
+async def connect(url: str, *, ping: bool = True) -> RedisConnection:
+    """Open a connection pool to `url` (redis:// or rediss://) and check it with PING.
+
+    With `ping=False` nothing is sent: the first command connects, so a caller that must start
+    while Redis is down (and fall back meanwhile) gets its connection all the same.
+    """
     try:
         client = redis.asyncio.Redis.from_url(
             url,
@@ -102,6 +106,8 @@ async def connect(url: str) -> RedisConnection:
         )
     except ValueError as exc:  # a malformed URL; the text is not repeated, it may hold a password
         raise CacheError("bad redis URL", operation="connect") from exc
+    if not ping:
+        return RedisConnection(client)
     try:
         await client.ping()
     except (redis.exceptions.RedisError, OSError) as exc:
