@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from starlette.applications import Starlette
 
 from torrentstack import generated_secrets
@@ -21,8 +21,9 @@ from torrentstack.clock import Clock
 from torrentstack.config import ListenerSettings, Settings
 from torrentstack.serving.server import Listener
 from torrentstack.serving.service import Service
+from torrentstack.site.registry import SiteRegistry
 from torrentstack.site.runtime import SiteRuntime
-from torrentstack.tracker.policy import OpenRegistry
+from torrentstack.tracker.policy import OpenRegistry, Registry
 from torrentstack.tracker.runtime import TrackerRuntime
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,20 @@ class Shared:
     data_dir: Path
     clock: Clock
     stop: asyncio.Event  # set by a service to stop the whole process (qBittorrent's shutdown)
+
+
+def _registry(shared: Shared) -> Registry:
+    """A private tracker's members are the site's (its tables, so the site may run in this
+    process or another); a public tracker has none."""
+    settings = shared.settings
+    if not settings.tracker.mode.startswith("private"):
+        return OpenRegistry()
+    return SiteRegistry(
+        async_sessionmaker(shared.database, expire_on_commit=False),
+        shared.clock,
+        max_rate=settings.site.max_credited_rate,
+        first_interval=settings.tracker.announce_interval,
+    )
 
 
 def _tracker(shared: Shared) -> Service:
@@ -54,7 +69,7 @@ def _tracker(shared: Shared) -> Service:
     return TrackerRuntime(
         settings.tracker,
         engine=shared.database,
-        registry=OpenRegistry(),
+        registry=_registry(shared),
         clock=shared.clock,
         api_tokens=tokens,
         redis_url=settings.redis.url,
@@ -71,6 +86,7 @@ def _site(shared: Shared) -> Service:
         clock=shared.clock,
         secret=secret.encode(),
         tracker_port=settings.tracker.port,
+        redis_url=settings.redis.url,
         access_log=settings.log.access_log,
     )
 

@@ -15,13 +15,16 @@ from tests.support.clock import FakeClock
 from torrentstack.config import DatabaseSettings, SiteSettings
 from torrentstack.db import migrate
 from torrentstack.db.engine import create_engine
-from torrentstack.site.accounts.registration import ensure_system_roles
-from torrentstack.site.app import site_app
 from torrentstack.site.runtime import SiteRuntime
 
 pytestmark = pytest.mark.database
 
-FAST = {"pow_difficulty": 1, "kdf_iterations": 1000}
+# rate limits off unless a test sets them: many registrations come from one test address
+FAST = {
+    "pow_difficulty": 1,
+    "kdf_iterations": 1000,
+    "rate_limits": {"auth": 0, "mutation": 0, "read": 0},
+}
 
 
 @pytest.fixture
@@ -40,16 +43,18 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def make_site(site_engine: AsyncEngine, clock: FakeClock) -> Callable[..., Any]:
+async def make_site(
+    site_engine: AsyncEngine, clock: FakeClock
+) -> AsyncIterator[Callable[..., Any]]:
     """An app factory: `await make_site(registration="open")` -> an httpx client factory."""
+    opened: list[SiteRuntime] = []
 
     async def make(**settings: Any) -> Callable[[], httpx.AsyncClient]:
         runtime = SiteRuntime(
             SiteSettings(**(FAST | settings)), database=site_engine, clock=clock, secret=b"s" * 32
         )
-        async with runtime.context.sessions() as db:
-            await ensure_system_roles(db)
-        app = site_app(runtime.context)
+        app = await runtime.app()
+        opened.append(runtime)
 
         def client() -> httpx.AsyncClient:
             transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
@@ -57,7 +62,9 @@ def make_site(site_engine: AsyncEngine, clock: FakeClock) -> Callable[..., Any]:
 
         return client
 
-    return make
+    yield make
+    for runtime in opened:
+        await runtime.close()
 
 
 @pytest.fixture

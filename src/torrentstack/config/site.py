@@ -61,6 +61,13 @@ class SiteSettings(ListenerSettings):
     max_torrent_bytes: int = Field(
         default=10_000_000, ge=1024, description="Largest .torrent file an upload may send."
     )
+    rate_limits: dict[str, int] = Field(
+        default_factory=dict,
+        description=(
+            "Requests per address per window, by bucket, over the defaults: `read` 100/min, "
+            '`mutation` 10/min, `auth` 5 per 5 min (e.g. {"auth": 20}); 0 turns a bucket off.'
+        ),
+    )
     max_credited_rate: int = Field(
         default=125_000_000,
         ge=1,

@@ -64,6 +64,8 @@ def bucket_for(method: str, path: str) -> Bucket | None:
     if method == "OPTIONS":
         return None
     path = _SLASHES.sub("/", path.partition("?")[0])
+    if path == "/api/auth/status" and method in ("GET", "HEAD"):
+        return PUBLIC_READ  # who is logged in: pages poll it, it proves nothing
     if path == "/api/auth" or path.startswith("/api/auth/"):
         return AUTH
     if method not in ("GET", "HEAD"):

@@ -1,4 +1,5 @@
-"""The site service: its API app on its listener, the system roles made at start."""
+"""The site service: its API app behind the request guard on its listener, the system roles
+made at start."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from torrentstack.clock import Clock
 from torrentstack.config import SiteSettings
@@ -15,6 +17,8 @@ from torrentstack.serving.server import Listener
 from torrentstack.site.accounts.registration import ensure_system_roles
 from torrentstack.site.app import site_app
 from torrentstack.site.context import SiteContext
+from torrentstack.site.guard import Banlist, RequestGuard
+from torrentstack.site.ratelimit import RateLimiter, open_rate_limiter
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +36,13 @@ class SiteRuntime:
         clock: Clock,
         secret: bytes,
         tracker_port: int = 6969,
+        redis_url: str = "",
         access_log: bool = False,
     ) -> None:
         self.settings = settings
         self.access_log = access_log
+        self.redis_url = redis_url
+        self.limiter: RateLimiter | None = None
         self.context = SiteContext(
             settings=settings,
             sessions=async_sessionmaker(database, expire_on_commit=False),
@@ -44,10 +51,21 @@ class SiteRuntime:
             tracker_port=tracker_port,
         )
 
-    async def start(self, health: Starlette) -> list[Listener]:
+    async def app(self) -> ASGIApp:
+        """The site's app behind its guard (banlist, rate limits); the roles made first."""
         async with self.context.sessions() as db:
             await ensure_system_roles(db)
-        app = with_healthz(site_app(self.context), health)
+        if self.limiter is None:
+            self.limiter = await open_rate_limiter(self.redis_url, clock=self.context.clock)
+        return RequestGuard(
+            site_app(self.context),
+            limiter=self.limiter,
+            banlist=Banlist(self.context.sessions, self.context.clock),
+            limits=dict(self.settings.rate_limits),
+        )
+
+    async def start(self, health: Starlette) -> list[Listener]:
+        app = with_healthz(await self.app(), health)
         settings = self.settings
         return [Listener(self.name, settings.host, settings.port, app, self.access_log)]
 
@@ -55,4 +73,6 @@ class SiteRuntime:
         await stop.wait()
 
     async def close(self) -> None:
-        pass
+        if self.limiter is not None:
+            await self.limiter.close()
+            self.limiter = None

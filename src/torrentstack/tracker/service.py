@@ -126,7 +126,8 @@ class Tracker:
             self._store_back()
         if outcome.completed_now:
             self.completed.increment(request.info_hash)
-        moved = outcome.uploaded_delta or outcome.downloaded_delta
+        # a member's movement, and every completion (a snatch, even with nothing left to count)
+        moved = outcome.uploaded_delta or outcome.downloaded_delta or outcome.completed_now
         if member is not None and outcome.known and moved:
             self.ledger.append(
                 TransferDelta(
