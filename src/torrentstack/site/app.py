@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from torrentstack.site import errors
 from torrentstack.site.accounts.routes import router as accounts
+from torrentstack.site.catalog.routes import router as catalog
 from torrentstack.site.context import SiteContext
 
 
@@ -19,7 +20,7 @@ def site_app(context: SiteContext) -> FastAPI:
     )
     app.state.site = context
     errors.install(app)
-    for router in (accounts,):
+    for router in (accounts, catalog):
         app.include_router(router)
 
     @app.get("/api/health", tags=["public"])
