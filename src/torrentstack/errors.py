@@ -21,6 +21,7 @@ Hierarchy::
     │   ├── Conflict                 409
     │   └── BadData                  415
     │       └── NotATorrent          torrents/add: a file that is not a torrent
+    ├── InvalidTorrent               site/torrents/metafile.py: an upload that is no usable .torrent
     ├── NewznabError                 site/torznab/query.py: Newznab error code + description
     ├── SiteError                    site/errors.py: the site's API errors (h3 shape), by status
     │   ├── InvalidRequest           400

@@ -248,8 +248,9 @@ def test_caps_searching_as_prowlarr_parses_it():
         for mode in searching
     }
     assert modes["search"] == ("yes", ["q"])
-    assert modes["tv-search"] == ("yes", ["q", "season", "ep", "imdbid", "tvdbid"])
-    assert modes["movie-search"] == ("yes", ["q", "imdbid", "tmdbid"])
+    # only what the site answers: no external ids on its torrents yet
+    assert modes["tv-search"] == ("yes", ["q", "season", "ep"])
+    assert modes["movie-search"] == ("yes", ["q"])
     for unsupported in ("music-search", "audio-search", "book-search"):
         assert modes[unsupported][0] == "no"
 

@@ -8,6 +8,10 @@ from torrentstack.site import errors
 from torrentstack.site.accounts.routes import router as accounts
 from torrentstack.site.catalog.routes import router as catalog
 from torrentstack.site.context import SiteContext
+from torrentstack.site.feeds.routes import router as feeds
+from torrentstack.site.moderation.routes import router as moderation
+from torrentstack.site.torrents.routes import router as torrents
+from torrentstack.site.torznab.routes import router as torznab
 
 
 def site_app(context: SiteContext) -> FastAPI:
@@ -20,7 +24,7 @@ def site_app(context: SiteContext) -> FastAPI:
     )
     app.state.site = context
     errors.install(app)
-    for router in (accounts, catalog):
+    for router in (accounts, catalog, torrents, moderation, torznab, feeds):
         app.include_router(router)
 
     @app.get("/api/health", tags=["public"])

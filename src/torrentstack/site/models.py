@@ -139,7 +139,7 @@ class Torrent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     info_hash: Mapped[str] = mapped_column(String(40), unique=True)  # hex; v2: truncated
-    info_hash_v2: Mapped[str | None] = mapped_column(String(64))
+    info_hash_v2: Mapped[str | None] = mapped_column(String(64), index=True)  # full SHA-256
     name: Mapped[str] = mapped_column(Text)  # the info dict's
     title: Mapped[str] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text, default="")

@@ -114,14 +114,14 @@ class SiteRegistry:
         hit, cached = self._torrents.get(info_hash, now)
         if hit:
             return cached
+        short = info_hash[:20].hex()
+        columns = select(Torrent.id, Torrent.status, Torrent.deleted)
         async with self._sessions() as db:
-            row = (
-                await db.execute(
-                    select(Torrent.id, Torrent.status, Torrent.deleted).where(
-                        Torrent.info_hash == info_hash[:20].hex()
-                    )
-                )
-            ).first()
+            row = (await db.execute(columns.where(Torrent.info_hash == short))).first()
+            if row is None:  # a hybrid announced under its v2 hash, truncated (BEP 52)
+                v2 = Torrent.info_hash_v2
+                query = columns.where(v2 >= short, v2 < short + "g")  # the prefix, indexed
+                row = (await db.execute(query)).first()
         found = None if row is None or row.deleted else (int(row.id), str(row.status))
         self._torrents.put(info_hash, found, now)  # type: ignore[arg-type]
         return found

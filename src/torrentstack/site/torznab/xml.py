@@ -51,11 +51,12 @@ NEWZNAB_NS: Final = "http://www.newznab.com/DTD/2010/feeds/attributes/"
 _TORZNAB_ATTR: Final = f"{{{TORZNAB_NS}}}attr"
 TORRENT_TYPE: Final = "application/x-bittorrent"
 
-# (element, available, supportedParams): what query.parse_query reads for each function
+# (element, available, supportedParams): what the site answers for each function (the ids
+# query.parse_query also reads are not advertised: torrents carry no external ids yet)
 _SEARCHING: Final = (
     ("search", True, "q"),
-    ("tv-search", True, "q,season,ep,imdbid,tvdbid"),
-    ("movie-search", True, "q,imdbid,tmdbid"),
+    ("tv-search", True, "q,season,ep"),
+    ("movie-search", True, "q"),
     ("music-search", False, "q"),
     ("audio-search", False, "q"),  # the name Prowlarr reads for music
     ("book-search", False, "q"),

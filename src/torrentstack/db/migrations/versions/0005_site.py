@@ -235,6 +235,9 @@ def upgrade() -> None:
         "ix_site_torrents_category", "site_torrents", ["category_id", "id"], unique=False
     )
     op.create_index(
+        op.f("ix_site_torrents_info_hash_v2"), "site_torrents", ["info_hash_v2"], unique=False
+    )
+    op.create_index(
         op.f("ix_site_torrents_content_signature"),
         "site_torrents",
         ["content_signature"],
