@@ -6,7 +6,10 @@ from fastapi import FastAPI
 
 from torrentstack.site import errors
 from torrentstack.site.accounts.routes import router as accounts
+from torrentstack.site.admin.routes import router as admin
 from torrentstack.site.context import SiteContext
+from torrentstack.site.invites.routes import router as invites
+from torrentstack.site.public.routes import router as public
 
 
 def site_app(context: SiteContext) -> FastAPI:
@@ -19,7 +22,7 @@ def site_app(context: SiteContext) -> FastAPI:
     )
     app.state.site = context
     errors.install(app)
-    for router in (accounts,):
+    for router in (accounts, public, invites, admin):
         app.include_router(router)
 
     @app.get("/api/health", tags=["public"])
