@@ -6,10 +6,13 @@ from fastapi import FastAPI
 
 from torrentstack.site import errors
 from torrentstack.site.accounts.routes import router as accounts
+from torrentstack.site.admin.routes import router as admin
 from torrentstack.site.catalog.routes import router as catalog
 from torrentstack.site.context import SiteContext
 from torrentstack.site.feeds.routes import router as feeds
+from torrentstack.site.invites.routes import router as invites
 from torrentstack.site.moderation.routes import router as moderation
+from torrentstack.site.public.routes import router as public
 from torrentstack.site.torrents.routes import router as torrents
 from torrentstack.site.torznab.routes import router as torznab
 
@@ -24,7 +27,7 @@ def site_app(context: SiteContext) -> FastAPI:
     )
     app.state.site = context
     errors.install(app)
-    for router in (accounts, catalog, torrents, moderation, torznab, feeds):
+    for router in (accounts, public, invites, admin, catalog, torrents, moderation, torznab, feeds):
         app.include_router(router)
 
     @app.get("/api/health", tags=["public"])
