@@ -21,6 +21,7 @@ from tests.support.payloads import make_torrent
 from tests.support.site import member
 from tests.support.stack import stack
 from tests.support.waiting import eventually
+from torrentstack.bittorrent.bencode import decode
 from torrentstack.config import SERVICES, Settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.libtorrent, pytest.mark.database]
@@ -52,6 +53,7 @@ def settings_for(
         "registration": "open",
         "pow_difficulty": 1,
         "kdf_iterations": 1000,
+        "rate_limits": {"auth": 0},  # two members register from one address in a second
         "announce_http": f"http://127.0.0.1:{tracker_port}/announce",
         "announce_udp": f"udp://127.0.0.1:{tracker_port}/announce",
     }
@@ -88,7 +90,8 @@ async def swap_through_the_tracker(site_url: str, tmp_path: Path) -> None:
         data = reply.json()["data"]
         info_hash = data["infoHash"]
         assert data["isApproved"] is False  # a plain member's upload waits for moderation
-        assert (await alice_http.get(f"/api/torrents/{info_hash}/download")).status_code == 404
+        async with httpx.AsyncClient(base_url=site_url, timeout=30) as anonymous:
+            assert (await anonymous.get(f"/api/torrents/{info_hash}")).status_code == 404
         reply = await alice_http.post(f"/api/mod/torrents/{info_hash}/approve", json={})
         assert reply.status_code == 200, reply.text
 
@@ -109,18 +112,27 @@ async def swap_through_the_tracker(site_url: str, tmp_path: Path) -> None:
                 or str(info.info_hash()) == info_hash
             )
             assert info.priv()
-            urls = [t.url for t in info.trackers()]
+            tiers = decode(data_)[b"announce-list"]
+            urls = [url.decode() for tier in tiers for url in tier]
             assert all(passkeys[who] in url for url in urls), urls
             assert any(url.startswith("udp://") for url in urls)
 
         seeder, leecher = peer_session(), peer_session()
+        for session in (seeder, leecher):
+            session.apply_settings(
+                {"alert_mask": lt.alert_category.error | lt.alert_category.tracker}
+            )
         try:
             seeding = add(seeder, files["bob"], source.parent)  # bob uploaded: he has the data
             fetching = add(leecher, files["alice"], tmp_path / "alice")
 
+            alerts: list[str] = []
+
             def done() -> None:
                 status = fetching.status()
-                assert status.is_seeding, (status.state, status.progress, status.num_peers)
+                said = [a.message() for s in (seeder, leecher) for a in s.pop_alerts()]
+                alerts.extend(said)
+                assert status.is_seeding, (status.state, status.progress, status.num_peers, alerts)
 
             await eventually(done, timeout=60, interval=0.3)
             # bob reports what he sent at his next announce

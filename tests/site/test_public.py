@@ -39,12 +39,13 @@ async def test_defaults_before_any_setting(site):
     branding = (await http.get("/api/branding")).json()
     assert branding == {
         "title": "torrentstack", "tagline": "", "logoUrl": "", "faviconUrl": "",
-        "features": {"registration": True, "invites": True, "torznab": True, "udp": False},
+        "features": {"registration": True, "invites": True, "torznab": True, "udp": True},
     }  # fmt: skip
     config = (await http.get("/api/runtime-config")).json()
     # no announce URL configured: the request's host and the tracker's port, no passkey
     assert config["announceHttp"] == "http://site.test:6969/announce"
-    assert config["announceUdp"] is None and config["announceUrls"] == [config["announceHttp"]]
+    assert config["announceUdp"] == "udp://site.test:6969/announce"  # the same port
+    assert config["announceUrls"] == [config["announceHttp"], config["announceUdp"]]
     assert config["registration"] == {"mode": "open", "note": ""}  # the first member's turn
     reply = await http.get("/api/announcement")
     assert reply.status_code == 200 and reply.json() is None
@@ -52,7 +53,7 @@ async def test_defaults_before_any_setting(site):
     stats = (await http.get("/api/stats/public")).json()
     assert stats == {
         "users": 0, "torrents": 0, "seeders": 0, "leechers": 0, "peers": 0, "snatches": 0,
-        "udp": {"enabled": False, "announceUrl": None},
+        "udp": {"enabled": True, "announceUrl": "udp://site.test:6969/announce"},
     }  # fmt: skip
 
 
@@ -193,7 +194,7 @@ async def test_tracker_health_when_nothing_answers(make_site):
     health = (await client().get("/api/tracker-health")).json()
     assert health["status"] == "down"
     assert (health["http"]["up"], health["udp"]) == (
-        False, {"url": None, "configured": False, "up": None},
+        False, {"url": "udp://site.test:6969/announce", "configured": False, "up": None},
     )  # fmt: skip
     assert await probe_udp(Target("udp", "127.0.0.1", _free_port(socket.SOCK_DGRAM)), 0.5) is False
 

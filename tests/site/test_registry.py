@@ -54,7 +54,7 @@ async def registry(site_engine):
 
 
 async def test_members_and_refusals(registry):
-    site, clock, _ = registry
+    site, _clock, _ = registry
     member = await site.member(f"{1:032x}")
     assert member is not None and member.user_id == 1
     assert await site.member(f"{2:032x}") is None  # banned

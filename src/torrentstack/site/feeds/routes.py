@@ -6,11 +6,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from torrentstack.site.catalog.categories import category_ids_with_descendants
 from torrentstack.site.context import Context, Db
 from torrentstack.site.errors import Missing
 from torrentstack.site.feeds.atom import FeedEntry, atom_feed
 from torrentstack.site.models import Category, Torrent
-from torrentstack.site.catalog.categories import category_ids_with_descendants
 from torrentstack.site.torrents.search import TorrentQuery, search
 
 router = APIRouter(tags=["rss"])
@@ -24,13 +24,16 @@ async def _feed(
     base = context.settings.public_url.rstrip("/") or str(request.base_url).rstrip("/")
     found = await search(db, query)
     names = {c.id: c.name for c in await db.scalars(select(Category))}
+    ids = [t.id for t in found.torrents]
+    described = select(Torrent.id, Torrent.description).where(Torrent.id.in_(ids))
+    descriptions = {row.id: row.description for row in await db.execute(described)}
     entries = [
         FeedEntry(
             id=f"{base}/torrents/{t.info_hash}",
             title=t.title,
             link=f"{base}/torrents/{t.info_hash}",
             updated=t.updated_at,
-            summary=t.description[:2000],
+            summary=descriptions.get(t.id, "")[:2000],
             category=names.get(t.category_id) if t.category_id is not None else None,
             size=t.size,
             author=None,

@@ -1,6 +1,6 @@
 """The announce URLs the site gives out, without any passkey: the configured ones
-(`site.announce_http`, `site.announce_udp`), else HTTP on the tracker's port at the site's
-host (`site.public_url`'s, else the request's)."""
+(`site.announce_http`, `site.announce_udp`), else HTTP and UDP (the tracker serves both on one
+port) at the site's host (`site.public_url`'s, else the request's)."""
 
 from __future__ import annotations
 
@@ -29,8 +29,9 @@ def _host(settings: SiteSettings, request_host: str) -> str:
 
 def announce_urls(settings: SiteSettings, tracker_port: int, request_host: str) -> AnnounceUrls:
     """The site's announce URLs for a request that reached it as `request_host`."""
-    udp = settings.announce_udp or None
+    host = _host(settings, request_host)
+    udp = settings.announce_udp or f"udp://{host}:{tracker_port}/announce"
     if settings.announce_http:
         return AnnounceUrls(settings.announce_http, udp, http_configured=True)
-    fallback = f"http://{_host(settings, request_host)}:{tracker_port}/announce"
+    fallback = f"http://{host}:{tracker_port}/announce"
     return AnnounceUrls(fallback, udp, http_configured=False)

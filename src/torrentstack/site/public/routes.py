@@ -46,7 +46,7 @@ async def branding(db: Db, context: Context) -> Branding:
         registration=await _mode(db, context) != "closed",
         invites=options.features.invites,
         torznab=options.torznab.enabled,
-        udp=bool(context.settings.announce_udp),
+        udp=True,  # the tracker answers UDP on its HTTP port (BEP 15)
     )
     return Branding(
         title=options.title,
@@ -126,6 +126,8 @@ async def tracker_health(request: Request, context: Context) -> TrackerHealth:
     return TrackerHealth(
         status=status,
         http=ProtocolHealth(url=urls.http, configured=urls.http_configured, up=result.http),
-        udp=ProtocolHealth(url=urls.udp, configured=urls.udp is not None, up=result.udp),
+        udp=ProtocolHealth(
+            url=urls.udp, configured=bool(context.settings.announce_udp), up=result.udp
+        ),
         checked_at=result.checked_at,
     )

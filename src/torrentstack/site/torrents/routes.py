@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, cast
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 
 from torrentstack.site.catalog.categories import category_ids_with_descendants
 from torrentstack.site.catalog.names import fold_tag
@@ -15,6 +15,7 @@ from torrentstack.site.context import Context, Db
 from torrentstack.site.errors import InvalidRequest, Missing, PermissionDenied
 from torrentstack.site.models import Category, Comment, Favorite, Torrent, User
 from torrentstack.site.permissions import Admin, Anyone, Member, Viewer
+from torrentstack.site.public.announce_urls import announce_urls as site_announce_urls
 from torrentstack.site.schemas import Ok
 from torrentstack.site.torrents import uploads, views
 from torrentstack.site.torrents.metafile import announce_urls, magnet_link, torrent_file
@@ -35,6 +36,7 @@ from torrentstack.site.torrents.schemas import (
 )
 from torrentstack.site.torrents.search import (
     SORTS,
+    Sort,
     TorrentQuery,
     search,
     search_words,
@@ -118,12 +120,15 @@ async def browse(
 ) -> TorrentPage:
     if sort not in SORTS:
         raise InvalidRequest(f"sort: one of {', '.join(SORTS)}")
-    categories = tuple(await category_ids_with_descendants(db, [category])) if category is not None else ()
-    names = tuple(fold_tag(t) for t in (tags or "").split(",") if t.strip())
-    query = TorrentQuery(
-        q=q or "", categories=categories, tags=names, sort=sort, page=page, limit=limit
+    categories = (
+        tuple(await category_ids_with_descendants(db, [category])) if category is not None else ()
     )
+    names = tuple(fold_tag(t) for t in (tags or "").split(",") if t.strip())
     try:
+        query = TorrentQuery(
+            q=q or "", categories=categories, tags=names, sort=cast(Sort, sort), page=page,
+            limit=limit,
+        )  # fmt: skip
         found = await search(db, query)
     except ValueError as exc:
         raise InvalidRequest(str(exc)) from None
@@ -172,19 +177,17 @@ async def delete_torrent(info_hash: Hash, viewer: Member, db: Db, context: Conte
     return Ok(message="Torrent deleted")
 
 
-def _announce_bases(request: Request, context: Context) -> tuple[str, str | None]:
-    settings = context.settings
-    host = urlsplit(str(request.base_url)).hostname or "127.0.0.1"
-    if ":" in host:
-        host = f"[{host}]"
-    http = settings.announce_http or f"http://{host}:{context.tracker_port}/announce"
-    udp = settings.announce_udp or f"udp://{host}:{context.tracker_port}/announce"
-    return http, udp
+def _base(url: str) -> str:
+    """An announce URL without its `/announce` (metafile appends `/announce/PASSKEY`)."""
+    return url.removesuffix("/").removesuffix("/announce")
 
 
 def personal_torrent(request: Request, context: Context, torrent: Torrent, passkey: str) -> bytes:
-    http, udp = _announce_bases(request, context)
-    urls = announce_urls(passkey, http_base=http, udp_base=udp)
+    host = urlsplit(str(request.base_url)).hostname or ""
+    bases = site_announce_urls(context.settings, context.tracker_port, host)
+    urls = announce_urls(
+        passkey, http_base=_base(bases.http), udp_base=_base(bases.udp) if bases.udp else None
+    )
     return torrent_file(
         torrent.info, announce_urls=urls, comment=torrent.comment or None,
         created_by=torrent.created_by or None,
@@ -276,18 +279,20 @@ async def my_favorites(
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     sort: Annotated[str, Query(pattern="^(recent|name|seeders)$")] = "recent",
 ) -> TorrentPage:
-    order = {
+    order: dict[str, ColumnElement[Any]] = {
         "recent": Favorite.created_at.desc(),
         "name": Torrent.title.asc(),
         "seeders": Torrent.seeders.desc(),
-    }[sort]
+    }
     base = (
         select(Torrent)
         .join(Favorite, Favorite.torrent_id == Torrent.id)
         .where(Favorite.user_id == viewer.user.id, Torrent.deleted.is_(False))
     )
     total = await db.scalar(select(func.count()).select_from(base.subquery()))
-    rows = list(await db.scalars(base.order_by(order).offset((page - 1) * limit).limit(limit)))
+    rows = list(
+        await db.scalars(base.order_by(order[sort]).offset((page - 1) * limit).limit(limit))
+    )
     return TorrentPage(
         torrents=await views.summaries(db, rows), page=page, limit=limit, total=int(total or 0)
     )

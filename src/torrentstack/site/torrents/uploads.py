@@ -12,8 +12,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from torrentstack.site.errors import AlreadyExists, InvalidRequest
 from torrentstack.site.catalog.tags import tags_by_name
+from torrentstack.site.errors import AlreadyExists, InvalidRequest
 from torrentstack.site.models import Category, Setting, Torrent, TorrentTag
 from torrentstack.site.permissions import CAN_UPLOAD_UNMODERATED, Viewer
 from torrentstack.site.torrents.metafile import InvalidTorrent, prepare_upload

@@ -42,7 +42,7 @@ async def newznab_map(db: AsyncSession) -> NewznabMap:
     for category in rows:
         nid = of_category[category.id]
         top = nid // 1000 * 1000
-        name, subs = tops.setdefault(top, (category.name if nid == top else str(top), {}))
+        _name, subs = tops.setdefault(top, (category.name if nid == top else str(top), {}))
         if nid == top and category.parent_id is None:
             tops[top] = (category.name, subs)
         elif nid != top:

@@ -46,7 +46,7 @@ async def _member(db: Db, context: Context, key: str) -> User:
 
 
 def _words(query: TorznabQuery) -> str:
-    words = query.q
+    words = query.q or ""
     if query.function == "tvsearch" and query.season is not None:
         tag = f"S{query.season:02d}"
         if query.episode is not None and query.episode.isdigit():
@@ -55,18 +55,41 @@ def _words(query: TorznabQuery) -> str:
     return words
 
 
-async def _log(db: Db, context: Context, user: User | None, query: str, function: str, status: int, results: int) -> None:
+async def _log(
+    db: Db,
+    context: Context,
+    user: User | None,
+    query: str,
+    function: str,
+    status: int,
+    results: int,
+) -> None:
     db.add(
         TorznabRequest(
-            user_id=user.id if user else None, function=function, query=query[:500],
-            status=status, results=results, created_at=context.now(),
-        )  # fmt: skip
+            user_id=user.id if user else None,
+            function=function,
+            query=query[:500],
+            status=status,
+            results=results,
+            created_at=context.now(),
+        )
     )
     await db.commit()
 
 
-@router.api_route("/api/torznab/api", methods=["GET", "HEAD"])
+@router.get("/api/torznab/api")
 async def torznab(request: Request, db: Db, context: Context) -> Response:
+    """Newznab/Torznab: t=caps|search|tvsearch|movie (apikey = the member's Torznab key)."""
+    return await _answer(request, db, context)
+
+
+@router.head("/api/torznab/api")
+async def torznab_head(request: Request, db: Db, context: Context) -> Response:
+    """As GET, without the body (Prowlarr's availability check)."""
+    return await _answer(request, db, context)
+
+
+async def _answer(request: Request, db: Db, context: Context) -> Response:
     params = dict(request.query_params)
     user: User | None = None
     function = params.get("t", "")[:16]
@@ -80,28 +103,30 @@ async def torznab(request: Request, db: Db, context: Context) -> Response:
             )  # fmt: skip
             return _xml(body, request)
         user = await _member(db, context, query.apikey or "")
-        if query.function == "movie" and not query.q or (
+        if (query.function == "movie" and not query.q) or (
             query.function == "tvsearch" and not query.q and query.season is None
             and (query.imdbid or query.tvdbid or query.tmdbid)
         ):  # fmt: skip
             found_torrents: list[Torrent] = []  # an id-only search: no torrent carries ids yet
-            total = 0
+            total, offset = 0, 0
             if query.function == "movie" and not (query.imdbid or query.tmdbid):
                 page = await search(db, TorrentQuery(limit=query.limit, page=1))  # RSS mode
                 found_torrents, total = list(page.torrents), page.total
         else:
             wanted = categories.selecting(query.categories) if query.categories else ()
             if query.categories and not wanted:
-                found_torrents, total = [], 0
+                found_torrents, total, offset = [], 0, 0
             else:
+                # pages are whole multiples of `limit`: the offset served is said in the answer
                 page = await search(
                     db,
                     TorrentQuery(
                         q=_words(query), categories=wanted, limit=query.limit,
-                        offset=query.offset,
+                        page=query.offset // query.limit + 1,
                     ),
                 )  # fmt: skip
                 found_torrents, total = list(page.torrents), page.total
+                offset = (page.page - 1) * page.limit
     except NewznabError as exc:
         await _log(db, context, user, str(request.url.query), function, exc.code, 0)
         return _xml(error_xml(exc.code, exc.description), request)
@@ -124,13 +149,12 @@ async def torznab(request: Request, db: Db, context: Context) -> Response:
             grabs=t.snatches,
             info_hash=t.info_hash,
             files=t.file_count,
-            description=t.description[:1000],
         )
         for t in found_torrents
     ]
-    await _log(db, context, user, query.q, query.function, 0, len(items))
+    await _log(db, context, user, query.q or "", query.function, 0, len(items))
     body = results_xml(
-        items, title="torrentstack", link=base, offset=query.offset, total=total,
+        items, title="torrentstack", link=base, offset=offset, total=total,
         self_url=str(request.url.remove_query_params(["apikey"])),
     )  # fmt: skip
     return _xml(body, request)
@@ -141,7 +165,7 @@ async def torznab_download(
     request: Request,
     db: Db,
     context: Context,
-    id: Annotated[str, Query(max_length=64)] = "",  # noqa: A002 - the parameter's name
+    id: Annotated[str, Query(max_length=64)] = "",
     r: Annotated[str, Query(max_length=64)] = "",
     apikey: Annotated[str, Query(max_length=64)] = "",
 ) -> Response:
