@@ -127,3 +127,35 @@ async def test_rss_feeds(indexed):
         "A.Movie.2020.1080p"
     ]
     assert (await client().get("/api/rss/category/nope")).status_code == 404
+
+
+async def test_admin_blocks_and_rotates_keys_and_sees_the_log(indexed):
+    client, admin, me = indexed
+    key = me["torznabKey"]
+    http = client()
+    await http.get("/api/torznab/api", params={"t": "search", "q": "show", "apikey": key})
+    await http.get("/api/torznab/api", params={"t": "search", "apikey": "0" * 32})
+    stats = (await admin.http.get("/api/admin/torznab/stats")).json()
+    assert stats["total"] >= 2 and stats["errors"] >= 1
+    logs = (await admin.http.get("/api/admin/torznab/logs")).json()
+    assert logs[0]["status"] == 100 and logs[1]["username"] == "admin"
+    assert key not in str(logs)  # keys are never shown in the log
+    users = (await admin.http.get("/api/admin/torznab/users")).json()
+    assert [u["keyPrefix"] for u in users] == [key[:6]]
+    user_id = me["id"]
+    assert (await admin.http.post(f"/api/admin/torznab/users/{user_id}/block")).json()["blocked"]
+    blocked = await http.get("/api/torznab/api", params={"t": "search", "apikey": key})
+    assert etree.fromstring(blocked.content).get("code") == "100"
+    fresh = (await admin.http.post(f"/api/admin/torznab/users/{user_id}/reset")).json()
+    assert fresh["torznabKey"] != key
+    ok = await http.get("/api/torznab/api", params={"t": "search", "apikey": fresh["torznabKey"]})
+    assert etree.fromstring(ok.content).tag == "rss"
+    # the switch: 910 while Torznab is off
+    reply = await admin.http.put(
+        "/api/admin/torznab", json={"enabled": False, "maxLimit": 50, "defaultLimit": 10}
+    )
+    assert reply.status_code == 200, reply.text
+    off = await http.get("/api/torznab/api", params={"t": "caps"})
+    assert etree.fromstring(off.content).get("code") == "910"
+    assert (await admin.http.get("/api/admin/torznab")).json()["config"]["enabled"] is False
+    assert (await admin.http.post("/api/admin/torznab/users/999/block")).status_code == 404

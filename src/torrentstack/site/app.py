@@ -14,6 +14,7 @@ from torrentstack.site.invites.routes import router as invites
 from torrentstack.site.moderation.routes import router as moderation
 from torrentstack.site.public.routes import router as public
 from torrentstack.site.torrents.routes import router as torrents
+from torrentstack.site.torznab.admin import router as torznab_admin
 from torrentstack.site.torznab.routes import router as torznab
 
 
@@ -27,7 +28,8 @@ def site_app(context: SiteContext) -> FastAPI:
     )
     app.state.site = context
     errors.install(app)
-    for router in (accounts, public, invites, admin, catalog, torrents, moderation, torznab, feeds):
+    domains = (accounts, public, invites, admin, catalog, torrents, moderation, torznab, feeds)
+    for router in (*domains, torznab_admin):
         app.include_router(router)
 
     @app.get("/api/health", tags=["public"])

@@ -9,11 +9,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
 from torrentstack.site.accounts.sessions import banned
 from torrentstack.site.context import Context, Db
 from torrentstack.site.models import Torrent, TorznabRequest, User
+from torrentstack.site.settings_store import load_options
 from torrentstack.site.torrents.routes import personal_torrent, torrent_response
 from torrentstack.site.torrents.search import TorrentQuery, search
 from torrentstack.site.torznab.categories import newznab_map
@@ -23,7 +24,7 @@ from torrentstack.site.torznab.xml import TorznabItem, caps_xml, error_xml, resu
 router = APIRouter(tags=["torznab"])
 XML = "application/xml; charset=utf-8"
 _KEY = re.compile(r"[0-9a-f]{32}")
-_RSS_LIMIT = 100
+_KEPT_REQUESTS = 10_000
 
 
 def _xml(body: bytes, request: Request) -> Response:
@@ -74,6 +75,12 @@ async def _log(
             created_at=context.now(),
         )
     )
+    await db.flush()
+    latest = await db.scalar(select(func.max(TorznabRequest.id)))
+    if (
+        latest is not None and latest % 100 == 0
+    ):  # keep the last _KEPT_REQUESTS, pruned now and then
+        await db.execute(delete(TorznabRequest).where(TorznabRequest.id <= latest - _KEPT_REQUESTS))
     await db.commit()
 
 
@@ -93,13 +100,17 @@ async def _answer(request: Request, db: Db, context: Context) -> Response:
     params = dict(request.query_params)
     user: User | None = None
     function = params.get("t", "")[:16]
+    options = (await load_options(db)).torznab
     try:
-        query = parse_query(params, limit_default=100, limit_max=100)
+        if not options.enabled:
+            raise NewznabError(910)
+        limits = {"limit_default": options.default_limit, "limit_max": min(options.max_limit, 100)}
+        query = parse_query(params, **limits)
         categories = await newznab_map(db)
         if query.function == "caps":
             body = caps_xml(
                 server_title="torrentstack", categories=categories.tree,
-                limit_default=100, limit_max=100,
+                limit_default=limits["limit_default"], limit_max=limits["limit_max"],
             )  # fmt: skip
             return _xml(body, request)
         user = await _member(db, context, query.apikey or "")
