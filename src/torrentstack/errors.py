@@ -22,6 +22,7 @@ Hierarchy::
     │   └── BadData                  415
     │       └── NotATorrent          torrents/add: a file that is not a torrent
     ├── InvalidTorrent               site/torrents/metafile.py: an upload that is no usable .torrent
+    ├── LoginFailed                  site/accounts/login_flow.py: a site refused a login, HTTP status
     ├── NewznabError                 site/torznab/query.py: Newznab error code + description
     ├── SiteError                    site/errors.py: the site's API errors (h3 shape), by status
     │   ├── InvalidRequest           400

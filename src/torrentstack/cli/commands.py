@@ -1,4 +1,4 @@
-"""The `torrentstack` command line: serve, create, inspect, config, db.
+"""The `torrentstack` command line: serve, create, inspect, config, db, site.
 
 Every command turns bad input into a one-line error on stderr and a non-zero exit code.
 """
@@ -33,8 +33,10 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Show the configuration.", no_args_is_help=True)
 db_app = typer.Typer(help="Manage the database.", no_args_is_help=True)
+site_app = typer.Typer(help="Use a torrentstack site.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
+app.add_typer(site_app, name="site")
 
 ConfigOption = Annotated[
     Path | None,
@@ -193,6 +195,28 @@ def db_upgrade(config: ConfigOption = None) -> None:
 def version() -> None:
     """Print the version."""
     typer.echo(f"torrentstack {__version__}")
+
+
+@site_app.command("login")
+def site_login(
+    username: Annotated[str, typer.Argument(help="Member name.")],
+    url: Annotated[str, typer.Option("--url", help="The site's address.")] = (
+        "http://127.0.0.1:3000"
+    ),
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
+) -> None:
+    """Log in with the site's protocol (the password never leaves this machine); print the
+    session cookie (`ts_session=...`) for scripts, e.g. `curl -b`."""
+    from torrentstack.site.accounts.login_flow import login
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True)
+    token, _user = login(url, username, password)
+    typer.echo(f"ts_session={token}")
 
 
 def main(argv: list[str] | None = None) -> None:
