@@ -165,3 +165,9 @@ async def test_profile_edit_and_public_profile(site):
     assert "passkey" not in public
     assert_error(await site().get("/api/users/999"), 404, "/api/users/999")
     assert_error(await alice.http.patch("/api/me", json={"theme": "neon"}), 400, "/api/me")
+
+
+async def test_a_name_logs_in_in_any_case(site):
+    await register(site(), "Alice")
+    assert (await login(site(), "alice")).status_code == 200
+    assert (await login(site(), "ALICE")).status_code == 200

@@ -49,6 +49,9 @@ async def registry(site_engine):
     async with sessions() as db:
         db.add_all([user(1, now), user(2, now, banned=True)])
         db.add_all([torrent(1, now), torrent(2, now, "pending"), torrent(3, now, deleted=True)])
+        hybrid = torrent(4, now)
+        hybrid.info_hash_v2 = "ab" * 32
+        db.add(hybrid)
         await db.commit()
     return SiteRegistry(sessions, clock, max_rate=1000, first_interval=10, ttl=5), clock, sessions
 
@@ -79,3 +82,15 @@ async def test_transfers_are_credited_clamped_and_snatches_recorded(registry):
         assert await db.get(Snatch, (1, 1)) is not None
         row = await db.get(Torrent, 1)
         assert (row.seeders, row.leechers, row.snatches) == (1, 0, 1)
+
+
+async def test_a_hybrid_is_known_by_both_hashes_and_credited_once(registry):
+    site, _clock, sessions = registry
+    key, v1, v2 = f"{1:032x}", bytes.fromhex(f"{4:040x}"), bytes.fromhex("ab" * 20)
+    member = await site.member(key)
+    assert await site.refusal(member, v1) is None
+    assert await site.refusal(member, v2) is None  # the truncated v2 hash (BEP 52)
+    # libtorrent announces a hybrid under both hashes: the same bytes reported twice
+    await site.record_transfers([Delta(key, v1, 100, 0, 0, ""), Delta(key, v2, 100, 0, 0, "")])
+    async with AsyncSession(sessions.kw["bind"]) as db:
+        assert (await db.get(User, 1)).uploaded == 100

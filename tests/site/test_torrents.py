@@ -169,3 +169,20 @@ async def test_bad_uploads_are_400(members, tmp_path):
     assert body["data"]["violations"]
     assert (await bob.http.get("/api/upload-rules")).json()["descriptionMinLength"] == 10
     error(await bob.http.put("/api/admin/upload-rules", json={}), 403)
+
+
+async def test_check_before_upload_and_admin_rules(members, tmp_path):
+    client, admin, bob, carol = members
+    torrent = torrent_of(tmp_path, "Checked")
+    ih = (await upload(bob.http, torrent)).json()["data"]["infoHash"]
+    seen = (await bob.http.post("/api/torrents/check", json={"infoHash": ih})).json()
+    assert seen["exists"] is True and seen["torrent"]["infoHash"] == ih
+    hidden = (await carol.http.post("/api/torrents/check", json={"infoHash": ih})).json()
+    assert hidden == {"exists": True, "torrent": None}  # pending: its details stay hidden
+    assert (await bob.http.post("/api/torrents/check", json={"infoHash": "0" * 40})).json()[
+        "exists"
+    ] is False
+    error(await client().post("/api/torrents/check", json={"infoHash": ih}), 401)
+    rules = (await admin.http.get("/api/admin/upload-rules")).json()
+    assert rules == (await client().get("/api/upload-rules")).json()
+    error(await bob.http.get("/api/admin/upload-rules"), 403)

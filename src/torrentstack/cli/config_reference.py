@@ -49,7 +49,7 @@ def _type_name(field: FieldInfo) -> str:
     if typing.get_origin(annotation) is typing.Literal:
         return " \\| ".join(json.dumps(a) for a in args)  # escaped: a markdown table cell
     names = [getattr(a, "__name__", str(a)) for a in args] if args else [annotation.__name__]  # type: ignore[union-attr]
-    return " | ".join("empty" if n == "NoneType" else n for n in names)
+    return " \\| ".join("empty" if n == "NoneType" else n for n in names)
 
 
 def _is_secret(field: FieldInfo) -> bool:

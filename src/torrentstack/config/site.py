@@ -56,7 +56,10 @@ class SiteSettings(ListenerSettings):
     )
     announce_udp: str = Field(
         default="",
-        description="UDP announce URL put in downloaded .torrent files (BEP 41). Empty: none.",
+        description=(
+            "UDP announce URL put in downloaded .torrent files (the passkey as BEP 41 URL "
+            "data). Empty: udp://<the site's host>:<tracker port>/announce."
+        ),
     )
     max_torrent_bytes: int = Field(
         default=10_000_000, ge=1024, description="Largest .torrent file an upload may send."

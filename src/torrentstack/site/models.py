@@ -154,6 +154,8 @@ class Torrent(Base):
     file_count: Mapped[int] = mapped_column(Integer)
     files: Mapped[str] = mapped_column(Text)  # JSON [[path, length], ...]
     info: Mapped[bytes] = mapped_column(LargeBinary)  # the stored info dict, byte for byte
+    piece_layers: Mapped[bytes | None] = mapped_column(LargeBinary)  # v2: bencoded, as uploaded
+    creation_date: Mapped[int | None] = mapped_column(BigInteger)
     comment: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(Text, default="")
     content_signature: Mapped[str] = mapped_column(String(64), index=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Generic, Protocol, TypeVar
 
 from sqlalchemy import func, select
@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 REFUSED_UNKNOWN = "unregistered torrent"
 REFUSED_PENDING = "torrent not approved"
 _MAX_CACHED = 100_000
+_RECENT = timedelta(hours=1)  # longer than any announce interval a tracker asks for
 
 
 class Delta(Protocol):
@@ -91,7 +92,8 @@ class SiteRegistry:
         self._max_rate = max_rate
         self._first_interval = first_interval
         self._members: _Ttl[str, SiteMember] = _Ttl(ttl)
-        self._torrents: _Ttl[bytes, tuple[int, str]] = _Ttl(ttl)
+        # info hash as announced -> (torrent id, status, announced under a hybrid's v2 hash)
+        self._torrents: _Ttl[bytes, tuple[int, str, bool]] = _Ttl(ttl)
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)
@@ -109,20 +111,22 @@ class SiteRegistry:
         self._members.put(passkey, found, now)  # type: ignore[arg-type]
         return found
 
-    async def _torrent(self, info_hash: bytes) -> tuple[int, str] | None:
+    async def _torrent(self, info_hash: bytes) -> tuple[int, str, bool] | None:
         now = self._clock()
         hit, cached = self._torrents.get(info_hash, now)
         if hit:
             return cached
         short = info_hash[:20].hex()
         columns = select(Torrent.id, Torrent.status, Torrent.deleted)
+        via_v2 = False
         async with self._sessions() as db:
             row = (await db.execute(columns.where(Torrent.info_hash == short))).first()
             if row is None:  # a hybrid announced under its v2 hash, truncated (BEP 52)
                 v2 = Torrent.info_hash_v2
                 query = columns.where(v2 >= short, v2 < short + "g")  # the prefix, indexed
                 row = (await db.execute(query)).first()
-        found = None if row is None or row.deleted else (int(row.id), str(row.status))
+                via_v2 = True
+        found = None if row is None or row.deleted else (int(row.id), str(row.status), via_v2)
         self._torrents.put(info_hash, found, now)  # type: ignore[arg-type]
         return found
 
@@ -142,7 +146,9 @@ class SiteRegistry:
             for delta in deltas:
                 member = await self.member(delta.passkey)
                 torrent = await self._torrent(delta.info_hash)
-                if member is None or torrent is None:
+                # a hybrid is announced under both hashes (libtorrent does): its v1 reports
+                # are the ones credited, or every transfer would count twice
+                if member is None or torrent is None or torrent[2]:
                     continue
                 await self._credit(db, member.user_id, torrent[0], delta, now)
                 touched.add(torrent[0])
@@ -183,9 +189,14 @@ class SiteRegistry:
 
 
 async def _recount(db: AsyncSession, torrent_id: int, now: datetime) -> None:
-    """The torrent's seeders, leechers and snatches as its members' reports say."""
+    """The torrent's seeders, leechers and snatches as its members' reports say (a peer not
+    heard from in `_RECENT` is no longer counted)."""
     await db.flush()
-    active = select(Transfer).where(Transfer.torrent_id == torrent_id, Transfer.active.is_(True))
+    active = select(Transfer).where(
+        Transfer.torrent_id == torrent_id,
+        Transfer.active.is_(True),
+        Transfer.last_announce >= now - _RECENT,
+    )
     rows = list(await db.scalars(active))
     torrent = await db.get(Torrent, torrent_id)
     if torrent is None:

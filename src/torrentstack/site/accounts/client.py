@@ -1,5 +1,5 @@
 """The client side of the login protocol, for tests, the command line and as the reference for
-browser implementers (WebCrypto has PBKDF2, SHA-256 and Ed25519: docs/site-auth.md).
+browser implementers (WebCrypto has PBKDF2, SHA-256 and Ed25519: docs/site.md).
 
     salt, verifier = new_credentials(password, iterations)      # register
     proof = login_proof(password, salt, iterations, username, challenge)  # log in

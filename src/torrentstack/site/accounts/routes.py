@@ -112,7 +112,8 @@ async def login(
     if not await challenges.consume(db, body.challenge, "login", now, key):
         raise NotAuthenticated(_FAILED)
     user = await db.scalar(select(User).where(User.username_key == key))
-    message = login_message(user.username if user else body.username, body.challenge)
+    # signed over the name as typed: the challenge was issued for its case-folded form
+    message = login_message(body.username, body.challenge)
     if user is None or not proof_valid(user.verifier, message, body.proof):
         raise NotAuthenticated(_FAILED)
     if sessions.banned(user, now):

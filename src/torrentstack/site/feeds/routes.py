@@ -29,9 +29,9 @@ async def _feed(
     descriptions = {row.id: row.description for row in await db.execute(described)}
     entries = [
         FeedEntry(
-            id=f"{base}/torrents/{t.info_hash}",
+            id=f"{base}/api/torrents/{t.info_hash}",
             title=t.title,
-            link=f"{base}/torrents/{t.info_hash}",
+            link=f"{base}/api/torrents/{t.info_hash}",
             updated=t.updated_at,
             summary=descriptions.get(t.id, "")[:2000],
             category=names.get(t.category_id) if t.category_id is not None else None,

@@ -91,7 +91,9 @@ async def upload_torrent(
             size=row.size,
             is_approved=approved,
             status=row.status,
-            magnet_link=magnet_link(row.info_hash, row.name, row.size),
+            magnet_link=magnet_link(
+                row.info_hash, row.name, row.size, info_hash_v2=row.info_hash_v2
+            ),
         ),
     )
 
@@ -189,9 +191,13 @@ def personal_torrent(request: Request, context: Context, torrent: Torrent, passk
         passkey, http_base=_base(bases.http), udp_base=_base(bases.udp) if bases.udp else None
     )
     return torrent_file(
-        torrent.info, announce_urls=urls, comment=torrent.comment or None,
+        torrent.info,
+        announce_urls=urls,
+        comment=torrent.comment or None,
         created_by=torrent.created_by or None,
-    )  # fmt: skip
+        creation_date=torrent.creation_date,
+        piece_layers=torrent.piece_layers,
+    )
 
 
 def torrent_response(torrent: Torrent, data: bytes) -> Response:

@@ -109,6 +109,8 @@ async def create(
         file_count=len(prepared.files),
         files=json.dumps([[f.path, f.length] for f in prepared.files]),
         info=prepared.info,
+        piece_layers=prepared.piece_layers,
+        creation_date=prepared.creation_date,
         comment=prepared.comment or "",
         created_by=prepared.created_by or "",
         content_signature=prepared.content_signature,

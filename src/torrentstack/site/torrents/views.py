@@ -95,7 +95,9 @@ async def detail(db: AsyncSession, torrent: Torrent, viewer: Viewer | None) -> T
         comment=torrent.comment,
         created_by=torrent.created_by,
         files=[FileOut(path=p, size=s) for p, s in json.loads(torrent.files)],
-        magnet_link=magnet_link(torrent.info_hash, torrent.name, torrent.size),
+        magnet_link=magnet_link(
+            torrent.info_hash, torrent.name, torrent.size, info_hash_v2=torrent.info_hash_v2
+        ),
         comments=comments,
         favorited=favorited,
     )

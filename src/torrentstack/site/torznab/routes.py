@@ -149,8 +149,8 @@ async def _answer(request: Request, db: Db, context: Context) -> Response:
     items = [
         TorznabItem(
             title=t.title,
-            guid=f"{base}/torrents/{t.info_hash}",
-            details_url=f"{base}/torrents/{t.info_hash}",
+            guid=f"{base}/api/torrents/{t.info_hash}",
+            details_url=f"{base}/api/torrents/{t.info_hash}",
             download_url=f"{base}/api/torznab/download?id={t.info_hash}&r={key}",
             pub_date=t.created_at,
             size=t.size,

@@ -208,6 +208,8 @@ def upgrade() -> None:
         sa.Column("file_count", sa.Integer(), nullable=False),
         sa.Column("files", sa.Text(), nullable=False),
         sa.Column("info", sa.LargeBinary(), nullable=False),
+        sa.Column("piece_layers", sa.LargeBinary(), nullable=True),
+        sa.Column("creation_date", sa.BigInteger(), nullable=True),
         sa.Column("comment", sa.Text(), nullable=False),
         sa.Column("created_by", sa.Text(), nullable=False),
         sa.Column("content_signature", sa.String(length=64), nullable=False),
