@@ -1,8 +1,9 @@
 """The site's tables (`site_*`): members and their sessions, roles, invites, categories, tags,
 torrents with their comments, favorites, moderation threads, transfers and snatches, settings.
 
-The search index is not here: migration 0005 builds it per dialect (PostgreSQL full text over an
-expression index, SQLite an FTS5 table kept by triggers), and `torrents.search` queries it.
+The search index is not here: migration 0005 builds it per dialect (PostgreSQL full text over a
+stored tsvector column, `search_vector`, left unmapped; SQLite an FTS5 table kept by triggers),
+and `torrents.search` queries it.
 """
 
 from __future__ import annotations
