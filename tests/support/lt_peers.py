@@ -20,6 +20,9 @@ def peer_session(upload_rate: int = 0) -> Any:
         "enable_natpmp": False,
         "upload_rate_limit": upload_rate,
         "allow_multiple_connections_per_ip": True,
+        # libtorrent caches UDP tracker connection ids per IP address for the whole process:
+        # an id one test's tracker gave must not reach another test's (they all are 127.0.0.1)
+        "udp_tracker_token_expiry": 0,
         "alert_mask": lt.alert_category.error,
     }
     return lt.session(params)
