@@ -43,7 +43,7 @@ def free_port() -> int:
 
 
 def settings_for(
-    database_settings, tmp_path: Path, services: set[str], tracker_port: int
+    database_settings, tmp_path: Path, services: set[str], tracker_port: int, redis_url: str = ""
 ) -> Settings:
     tree: dict[str, Any] = {
         name: {"host": "127.0.0.1", "port": 0, "enabled": name in services} for name in SERVICES
@@ -61,6 +61,7 @@ def settings_for(
         {
             "paths": {"data_dir": str(tmp_path / "data")},
             "database": database_settings.model_dump(),
+            "redis": {"url": redis_url},
             **tree,
         }
     )
@@ -154,21 +155,36 @@ async def swap_through_the_tracker(site_url: str, tmp_path: Path) -> None:
         assert alice.user["id"] != bob.user["id"]
 
 
-async def test_members_swap_through_the_tracker_in_one_process(database_settings, tmp_path):
-    settings = settings_for(database_settings, tmp_path, {"tracker", "site"}, free_port())
+@pytest.fixture
+def redis_url(request: pytest.FixtureRequest, db_backend: str) -> str:
+    """Redis beside PostgreSQL (the swarm, the rate limits); none beside SQLite."""
+    return str(request.config.getoption("--redis-url")) if db_backend == "postgresql" else ""
+
+
+async def test_members_swap_through_the_tracker_in_one_process(
+    database_settings, redis_url, tmp_path
+):
+    settings = settings_for(
+        database_settings, tmp_path, {"tracker", "site"}, free_port(), redis_url
+    )
     async with stack(settings) as ports:
         await swap_through_the_tracker(f"http://127.0.0.1:{ports['site']}", tmp_path)
 
 
-async def test_members_swap_through_a_tracker_in_another_process(database_settings, tmp_path):
-    settings = settings_for(database_settings, tmp_path, {"site"}, 0)
+async def test_members_swap_through_a_tracker_in_another_process(
+    database_settings, redis_url, tmp_path
+):
     database_url = database_settings.url
-    env = {"TORRENTSTACK_TRACKER__MODE": "private", "TORRENTSTACK_DATABASE__URL": database_url}
+    env = {
+        "TORRENTSTACK_TRACKER__MODE": "private",
+        "TORRENTSTACK_DATABASE__URL": database_url,
+        "TORRENTSTACK_REDIS__URL": redis_url,
+    }
     proc, ports, _lines = await asyncio.to_thread(
         serve_process.start, tmp_path, "tracker", env=env, data_dir=tmp_path / "tracker-data"
     )
     try:
-        settings = settings_for(database_settings, tmp_path, {"site"}, ports["tracker"])
+        settings = settings_for(database_settings, tmp_path, {"site"}, ports["tracker"], redis_url)
         async with stack(settings) as site_ports:
             await swap_through_the_tracker(f"http://127.0.0.1:{site_ports['site']}", tmp_path)
     finally:
