@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import make_url
 
+from tests.support.database import fresh_database
 from torrentstack.config import DatabaseSettings
 
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres:postgres@127.0.0.1:5432/postgres"
@@ -61,25 +60,6 @@ async def database_settings(
     request: pytest.FixtureRequest, db_backend: str, tmp_path: Path
 ) -> AsyncIterator[DatabaseSettings]:
     """Settings for an empty database of the chosen backend, dropped after the test."""
-    if db_backend == "sqlite":
-        yield DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
-        return
-    import asyncpg
-
-    admin = make_url(request.config.getoption("--postgres-url"))
-    dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"torrentstack_test_{secrets.token_hex(6)}"
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    try:
-        url = admin.set(database=name).render_as_string(hide_password=False)
-        yield DatabaseSettings(url=url)
-    finally:
-        conn = await asyncpg.connect(dsn)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
+    postgres_url = request.config.getoption("--postgres-url")
+    async with fresh_database(db_backend, postgres_url, tmp_path) as settings:
+        yield settings

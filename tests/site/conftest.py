@@ -12,19 +12,13 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.support.clock import FakeClock
+from tests.support.site import FAST
 from torrentstack.config import DatabaseSettings, SiteSettings
 from torrentstack.db import migrate
 from torrentstack.db.engine import create_engine
 from torrentstack.site.runtime import SiteRuntime
 
 pytestmark = pytest.mark.database
-
-# rate limits off unless a test sets them: many registrations come from one test address
-FAST = {
-    "pow_difficulty": 1,
-    "kdf_iterations": 1000,
-    "rate_limits": {"auth": 0, "mutation": 0, "read": 0},
-}
 
 
 @pytest.fixture

@@ -186,3 +186,22 @@ async def test_check_before_upload_and_admin_rules(members, tmp_path):
     rules = (await admin.http.get("/api/admin/upload-rules")).json()
     assert rules == (await client().get("/api/upload-rules")).json()
     error(await bob.http.get("/api/admin/upload-rules"), 403)
+
+
+async def test_out_of_range_ids_and_pages_are_400_not_500(members):
+    """Found by test_schema_fuzz: ids beyond the id columns' range and a page past the
+    deepest offset reached the database (or the query's checks) and answered 500."""
+    client, admin, bob, _ = members
+    huge = 9223372036854775808
+    error(await client().get(f"/api/users/{huge}/uploads"), 400)
+    error(await client().get(f"/api/users/{bob.user['id']}/uploads?page=100000&limit=100"), 400)
+    error(await admin.http.delete(f"/api/torrents/comments/{huge}"), 400)
+    error(await admin.http.delete("/api/torrents/comments/999"), 404)
+
+
+async def test_a_nul_character_in_a_form_field_is_400(members, tmp_path):
+    _client, _, bob, _ = members
+    torrent = torrent_of(tmp_path, "Nul.Title")
+    for field in ("title", "description", "tags"):
+        error(await upload(bob.http, torrent, **{field: "a\u0000b"}), 400)
+    assert (await upload(bob.http, torrent, title="fine")).status_code == 201

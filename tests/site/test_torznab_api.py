@@ -115,6 +115,21 @@ async def test_newznab_errors(indexed):
     ).status_code == 401
 
 
+async def test_a_nul_in_a_function_or_an_id_is_an_error_not_a_500(indexed):
+    """PostgreSQL takes no NUL: the function asked for is logged, the id looked up (a 500
+    there); both answer Newznab errors instead."""
+    client, _, me = indexed
+    nul = etree.fromstring(
+        (await client().get("/api/torznab/api", params={"t": "se\u0000arch"})).content
+    )
+    assert nul.get("code") == "202"
+    for id_ in ("a\u0000b", "nope"):
+        params = {"id": id_, "r": me["torznabKey"]}
+        reply = await client().get("/api/torznab/download", params=params)
+        assert reply.status_code == 404
+        assert etree.fromstring(reply.content).get("code") == "300"
+
+
 async def test_rss_feeds(indexed):
     client, _, _ = indexed
     feed = etree.fromstring((await client().get("/api/rss/latest")).content)

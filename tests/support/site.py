@@ -11,6 +11,13 @@ import httpx
 from torrentstack.site.accounts import client as auth
 
 PASSWORD = "correct horse battery staple"
+# cheap protocol costs, and rate limits off unless a test sets them (many registrations come
+# from one test address)
+FAST = {
+    "pow_difficulty": 1,
+    "kdf_iterations": 1000,
+    "rate_limits": {"auth": 0, "mutation": 0, "read": 0},
+}
 
 
 @dataclass

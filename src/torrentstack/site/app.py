@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from torrentstack.site import errors
 from torrentstack.site.accounts.routes import router as accounts
@@ -13,6 +13,7 @@ from torrentstack.site.feeds.routes import router as feeds
 from torrentstack.site.invites.routes import router as invites
 from torrentstack.site.moderation.routes import router as moderation
 from torrentstack.site.public.routes import router as public
+from torrentstack.site.schemas import refuse_nul
 from torrentstack.site.torrents.routes import router as torrents
 from torrentstack.site.torznab.admin import router as torznab_admin
 from torrentstack.site.torznab.routes import router as torznab
@@ -25,6 +26,7 @@ def site_app(context: SiteContext) -> FastAPI:
         docs_url="/docs",
         openapi_url="/openapi.json",
         redoc_url=None,
+        dependencies=[Depends(refuse_nul)],
     )
     app.state.site = context
     errors.install(app)

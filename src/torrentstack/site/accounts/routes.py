@@ -33,6 +33,7 @@ from torrentstack.site.accounts.schemas import (
     StatusReply,
     UserReply,
 )
+from torrentstack.site.admin.schemas import PathId
 from torrentstack.site.context import Context, Db
 from torrentstack.site.errors import InvalidRequest, Missing, NotAuthenticated, PermissionDenied
 from torrentstack.site.models import User
@@ -96,10 +97,13 @@ async def login_challenge(
     db: Db, context: Context, username: Annotated[str, Query(max_length=64)]
 ) -> LoginChallenge:
     key = username_key(username)
-    user = await db.scalar(select(User).where(User.username_key == key))
+    # only a valid username can be a member's (and fits the challenge's name column): any
+    # other name is looked up nowhere and gets a challenge bound to no name, opening nothing
+    possible = valid_username(username)
+    user = await db.scalar(select(User).where(User.username_key == key)) if possible else None
     # an unknown name gets a stable fake salt and a real-looking challenge: no enumeration
     salt = user.salt if user is not None else fake_salt(context.secret, key)
-    challenge = await challenges.issue(db, "login", context.now(), key)
+    challenge = await challenges.issue(db, "login", context.now(), key if possible else "")
     return LoginChallenge(salt=salt, challenge=challenge, kdf=_kdf(context))
 
 
@@ -182,7 +186,7 @@ async def edit_me(body: MePatch, viewer: Member, db: Db) -> Me:
 
 
 @router.get("/api/users/{user_id}")
-async def user_profile(user_id: int, db: Db) -> PublicUser:
+async def user_profile(user_id: PathId, db: Db) -> PublicUser:
     user = await db.get(User, user_id)
     if user is None:
         raise Missing("User not found")

@@ -35,6 +35,7 @@ from torrentstack.site.admin.user_directory import (
 from torrentstack.site.context import Context, Db
 from torrentstack.site.models import Role, User
 from torrentstack.site.permissions import Admin, Moderator, roles_of
+from torrentstack.site.schemas import NO_NUL
 
 router = APIRouter(tags=["admin"])
 
@@ -61,9 +62,15 @@ async def list_users(
     context: Context,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
-    q: Annotated[str | None, Query(max_length=64, description="Username prefix.")] = None,
-    search: Annotated[str | None, Query(max_length=64, description="Same as q.")] = None,
-    role: Annotated[str | None, Query(max_length=64, description="A role's name.")] = None,
+    q: Annotated[
+        str | None, Query(max_length=64, pattern=NO_NUL, description="Username prefix.")
+    ] = None,
+    search: Annotated[
+        str | None, Query(max_length=64, pattern=NO_NUL, description="Same as q.")
+    ] = None,
+    role: Annotated[
+        str | None, Query(max_length=64, pattern=NO_NUL, description="A role's name.")
+    ] = None,
     banned: Annotated[bool | None, Query(description="Only banned (or unbanned) ones.")] = None,
 ) -> UserDirectory:
     now = context.now()

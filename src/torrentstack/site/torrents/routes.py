@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy import ColumnElement, delete, func, select
 
+from torrentstack.site.admin.schemas import PathId
 from torrentstack.site.catalog.categories import category_ids_with_descendants
 from torrentstack.site.catalog.names import fold_tag
 from torrentstack.site.context import Context, Db
@@ -16,7 +17,7 @@ from torrentstack.site.errors import InvalidRequest, Missing, PermissionDenied
 from torrentstack.site.models import Category, Comment, Favorite, Torrent, User
 from torrentstack.site.permissions import Admin, Anyone, Member, Viewer
 from torrentstack.site.public.announce_urls import announce_urls as site_announce_urls
-from torrentstack.site.schemas import Ok
+from torrentstack.site.schemas import NO_NUL, Ok
 from torrentstack.site.torrents import uploads, views
 from torrentstack.site.torrents.metafile import announce_urls, magnet_link, torrent_file
 from torrentstack.site.torrents.rules import UploadRules
@@ -64,10 +65,10 @@ async def upload_torrent(
     db: Db,
     context: Context,
     torrent: Annotated[UploadFile, File()],
-    title: Annotated[str | None, Form(max_length=300)] = None,
-    description: Annotated[str, Form(max_length=100_000)] = "",
+    title: Annotated[str | None, Form(max_length=300, pattern=NO_NUL)] = None,
+    description: Annotated[str, Form(max_length=100_000, pattern=NO_NUL)] = "",
     categoryId: Annotated[int | None, Form()] = None,
-    tags: Annotated[str | None, Form(max_length=10_000)] = None,
+    tags: Annotated[str | None, Form(max_length=10_000, pattern=NO_NUL)] = None,
     nfo: Annotated[UploadFile | None, File()] = None,
 ) -> UploadReply:
     data = await _read_limited(torrent, context.settings.max_torrent_bytes, "The torrent file")
@@ -245,7 +246,7 @@ async def add_comment(
 
 
 @router.delete("/api/torrents/comments/{comment_id}")
-async def delete_comment(comment_id: int, viewer: Member, db: Db) -> Ok:
+async def delete_comment(comment_id: PathId, viewer: Member, db: Db) -> Ok:
     comment = await db.get(Comment, comment_id)
     if comment is None:
         raise Missing("Comment not found")
@@ -306,16 +307,18 @@ async def my_favorites(
 
 @router.get("/api/users/{user_id}/uploads")
 async def user_uploads(
-    user_id: int,
+    user_id: PathId,
     db: Db,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> TorrentPage:
     if await db.get(User, user_id) is None:
         raise Missing("User not found")
-    found = await search(
-        db, TorrentQuery(uploader_id=user_id, page=page, limit=limit, sort="newest")
-    )
+    try:
+        query = TorrentQuery(uploader_id=user_id, page=page, limit=limit, sort="newest")
+    except ValueError as exc:  # a page too deep
+        raise InvalidRequest(str(exc)) from None
+    found = await search(db, query)
     return TorrentPage(
         torrents=await views.summaries(db, found.torrents),
         page=page,

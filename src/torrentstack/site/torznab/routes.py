@@ -25,6 +25,7 @@ router = APIRouter(tags=["torznab"])
 XML = "application/xml; charset=utf-8"
 _KEY = re.compile(r"[0-9a-f]{32}")
 _KEPT_REQUESTS = 10_000
+_HASH = re.compile(r"[0-9a-f]{40}")  # an info hash, v1 or a v2 one truncated (hybrids)
 
 
 def _xml(body: bytes, request: Request) -> Response:
@@ -99,7 +100,7 @@ async def torznab_head(request: Request, db: Db, context: Context) -> Response:
 async def _answer(request: Request, db: Db, context: Context) -> Response:
     params = dict(request.query_params)
     user: User | None = None
-    function = params.get("t", "")[:16]
+    function = params.get("t", "")[:16].replace("\x00", "")  # as the log can keep it
     options = (await load_options(db)).torznab
     try:
         if not options.enabled:
@@ -184,7 +185,9 @@ async def torznab_download(
         user = await _member(db, context, r or apikey)
     except NewznabError as exc:
         return Response(error_xml(exc.code, exc.description), media_type=XML, status_code=401)
-    torrent = await db.scalar(select(Torrent).where(Torrent.info_hash == id.lower()))
+    torrent = None
+    if _HASH.fullmatch(id.lower()):  # anything else names no torrent (a NUL, no query at all)
+        torrent = await db.scalar(select(Torrent).where(Torrent.info_hash == id.lower()))
     if torrent is None or torrent.deleted or torrent.status != "accepted":
         return Response(error_xml(300, "No such item"), media_type=XML, status_code=404)
     return torrent_response(torrent, personal_torrent(request, context, torrent, user.passkey))
