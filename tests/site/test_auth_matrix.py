@@ -344,6 +344,20 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ("POST", "/api/admin/users/{user_id}/bonus-points"): Spec(
         ADMIN, "/api/admin/users/{owner_id}/bonus-points", json={"amount": 5, "reason": "matrix"}
     ),
+    # Torznab administration (the config put back as it was: the Torznab cells need it on)
+    ("GET", "/api/admin/torznab"): Spec(ADMIN),
+    ("PUT", "/api/admin/torznab"): Spec(
+        ADMIN, json={"enabled": True, "maxLimit": 100, "defaultLimit": 25}
+    ),
+    ("GET", "/api/admin/torznab/users"): Spec(ADMIN),
+    ("POST", "/api/admin/torznab/users/{user_id}/block"): Spec(
+        ADMIN, "/api/admin/torznab/users/{to_attach}/block"
+    ),
+    ("POST", "/api/admin/torznab/users/{user_id}/reset"): Spec(
+        ADMIN, "/api/admin/torznab/users/{to_attach}/reset"
+    ),
+    ("GET", "/api/admin/torznab/logs"): Spec(ADMIN),
+    ("GET", "/api/admin/torznab/stats"): Spec(ADMIN),
     ("GET", "/api/admin/roles"): Spec(ADMIN),
     ("POST", "/api/admin/roles"): Spec(ADMIN, json=lambda ids: {"name": f"new-{ids['caller']}"}),
     ("POST", "/api/admin/roles/recompute"): Spec(ADMIN),
