@@ -81,11 +81,7 @@ async def pending(
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> TorrentPage:
     base = select(Torrent).where(Torrent.status == "pending", Torrent.deleted.is_(False))
-    total = await db.scalar(select(func.count()).select_from(base.subquery()))
-    rows = list(await db.scalars(base.order_by(Torrent.id).offset((page - 1) * limit).limit(limit)))
-    return TorrentPage(
-        torrents=await views.summaries(db, rows), page=page, limit=limit, total=int(total or 0)
-    )
+    return await views.page_of(db, base, Torrent.id, page, limit)
 
 
 def _decide(decision: str) -> Callable[..., Awaitable[Thread]]:

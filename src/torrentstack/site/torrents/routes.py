@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, delete, select
 
 from torrentstack.site.admin.schemas import PathId
 from torrentstack.site.catalog.categories import category_ids_with_descendants
@@ -296,13 +296,7 @@ async def my_favorites(
         .join(Favorite, Favorite.torrent_id == Torrent.id)
         .where(Favorite.user_id == viewer.user.id, Torrent.deleted.is_(False))
     )
-    total = await db.scalar(select(func.count()).select_from(base.subquery()))
-    rows = list(
-        await db.scalars(base.order_by(order[sort]).offset((page - 1) * limit).limit(limit))
-    )
-    return TorrentPage(
-        torrents=await views.summaries(db, rows), page=page, limit=limit, total=int(total or 0)
-    )
+    return await views.page_of(db, base, order[sort], page, limit)
 
 
 @router.get("/api/users/{user_id}/uploads")

@@ -5,15 +5,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from torrentstack.site.errors import Missing
 from torrentstack.site.models import Comment, Favorite, Tag, Torrent, TorrentTag, User
 from torrentstack.site.permissions import Viewer
 from torrentstack.site.torrents.metafile import magnet_link
-from torrentstack.site.torrents.schemas import CommentOut, FileOut, TorrentDetail, TorrentSummary
+from torrentstack.site.torrents.schemas import (
+    CommentOut,
+    FileOut,
+    TorrentDetail,
+    TorrentPage,
+    TorrentSummary,
+)
 
 
 def visible(torrent: Torrent, viewer: Viewer | None) -> bool:
@@ -70,6 +77,17 @@ def summary(torrent: Torrent, tags: list[str]) -> TorrentSummary:
 async def summaries(db: AsyncSession, torrents: Sequence[Torrent]) -> list[TorrentSummary]:
     tags = await tag_names(db, [t.id for t in torrents])
     return [summary(t, tags[t.id]) for t in torrents]
+
+
+async def page_of(
+    db: AsyncSession, query: Select[Any], order: Any, page: int, limit: int
+) -> TorrentPage:
+    """One page of the torrents `query` selects, in `order`, with the count of them all."""
+    total = await db.scalar(select(func.count()).select_from(query.subquery()))
+    rows = list(await db.scalars(query.order_by(order).offset((page - 1) * limit).limit(limit)))
+    return TorrentPage(
+        torrents=await summaries(db, rows), page=page, limit=limit, total=int(total or 0)
+    )
 
 
 async def detail(db: AsyncSession, torrent: Torrent, viewer: Viewer | None) -> TorrentDetail:
