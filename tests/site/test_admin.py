@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.support.site import login, member
-from torrentstack.site.admin.banned_ips import ip_banned
+from torrentstack.site.guard import Banlist
 from torrentstack.site.models import AuditEntry, Setting, User
 from torrentstack.site.settings_store import (
     SiteOptions,
@@ -104,7 +104,9 @@ async def test_user_registry_filters_pages_and_kpis(crew):
     assert_error(await alice.http.get("/api/admin/users?banned=maybe"), 400)
 
 
-async def test_ban_revokes_sessions_refuses_login_and_banlists_the_address(crew, site_engine):
+async def test_ban_revokes_sessions_refuses_login_and_banlists_the_address(
+    crew, site_engine, clock
+):
     client, (alice, bob, _) = crew
     async with AsyncSession(site_engine) as db:
         await db.execute(
@@ -123,11 +125,10 @@ async def test_ban_revokes_sessions_refuses_login_and_banlists_the_address(crew,
     assert refused["data"] == {"reason": "cheating"}
     listed = (await alice.http.get("/api/admin/banned-ips")).json()["bannedIps"]
     assert [(b["ip"], b["active"]) for b in listed] == [("203.0.113.7", True)]
-    now = datetime.now(UTC)
-    async with AsyncSession(site_engine) as db:
-        assert await ip_banned(db, "203.0.113.7", now)
-        assert await ip_banned(db, "::ffff:203.0.113.7", now)
-        assert not await ip_banned(db, "203.0.113.8", now)
+    banlist = Banlist(async_sessionmaker(site_engine), clock)  # what the guard consults
+    assert await banlist.banned("203.0.113.7")
+    assert await banlist.banned("::ffff:203.0.113.7")
+    assert not await banlist.banned("203.0.113.8")
     reply = await alice.http.post(f"/api/admin/users/{bid}/unban")
     assert reply.status_code == 200 and reply.json()["user"]["banned"] is False
     assert_error(await bob.http.get("/api/me"), 401)  # the old session stays revoked
@@ -302,13 +303,12 @@ async def test_ip_banlist(crew, site_engine, clock):
         body = {"ip": "192.0.2.1", "expiresAt": when}
         assert_error(await http.post("/api/admin/banned-ips", json=body), 400)
     assert_error(await http.post("/api/admin/banned-ips", json={"ip": "127.0.0.0/8"}), 400)  # yours
-    now = datetime.fromtimestamp(clock.now, UTC)
-    async with AsyncSession(site_engine) as db:
-        assert await ip_banned(db, "198.51.100.77", now)
-        assert await ip_banned(db, "2001:db8:0::1", now)
-        assert not await ip_banned(db, "198.51.101.1", now) and not await ip_banned(db, "junk", now)
-        assert not await ip_banned(db, "2001:db8::1", now + timedelta(hours=2))  # expired
+    banlist = Banlist(async_sessionmaker(site_engine), clock)  # what the guard consults
+    assert await banlist.banned("198.51.100.77")
+    assert await banlist.banned("2001:db8:0::1")
+    assert not await banlist.banned("198.51.101.1") and not await banlist.banned("junk")
     clock.advance(7200)
+    assert not await banlist.banned("2001:db8::1")  # expired (and the list reread)
     listed = {
         b["ip"]: b["active"] for b in (await http.get("/api/admin/banned-ips")).json()["bannedIps"]
     }

@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from torrentstack.cache import CacheError
 from torrentstack.clock import Clock
+from torrentstack.site.admin.banned_ips import parse_address
 from torrentstack.site.errors import error_body
 from torrentstack.site.models import BannedIp
 from torrentstack.site.ratelimit import Bucket, RateLimiter, bucket_for
@@ -37,11 +38,8 @@ class Banlist:
         now = self._clock()
         if now - self._loaded_at >= _BANLIST_SECONDS:
             await self._load(now)
-        try:
-            ip = ipaddress.ip_address(address)
-        except ValueError:
-            return False
-        return any(ip in network for network in self._networks)
+        ip = parse_address(address)  # an IPv4-mapped IPv6 address is its IPv4 one
+        return ip is not None and any(ip in network for network in self._networks)
 
     async def _load(self, now: float) -> None:
         moment = datetime.fromtimestamp(now, UTC)

@@ -56,18 +56,6 @@ def covers(entry: str, address: Address) -> bool:
         return False
 
 
-async def ip_banned(db: AsyncSession, ip: str, now: datetime) -> bool:
-    """Whether a live banlist entry covers the client address `ip` (False for no address)."""
-    address = parse_address(ip)
-    if address is None:
-        return False
-    exact = select(BannedIp.ip).where(BannedIp.ip == str(address), _live(now))
-    if await db.scalar(exact) is not None:
-        return True
-    networks = await db.scalars(select(BannedIp.ip).where(BannedIp.ip.contains("/"), _live(now)))
-    return any(covers(entry, address) for entry in networks)
-
-
 async def list_bans(db: AsyncSession) -> list[BannedIp]:
     """Every banlist row, newest first (expired ones too: they stay until removed)."""
     rows = await db.scalars(select(BannedIp).order_by(BannedIp.created_at.desc(), BannedIp.ip))
