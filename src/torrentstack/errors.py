@@ -4,6 +4,7 @@ Hierarchy::
 
     TorrentstackError
     ├── ConfigError                  config/: a bad key or value, with the key and the file
+    │   └── BlocklistError           crossseed/blocklist.py: a cross-seed blocklist entry
     ├── DatabaseError                db/errors.py: the database failed; with the action, not the SQL
     ├── ListenError                  serving/server.py: a listener's address could not be bound
     ├── DataDirectoryInUse           data_lock.py: another process serves with this data directory

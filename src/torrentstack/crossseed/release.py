@@ -16,95 +16,58 @@ import datetime
 import re
 from dataclasses import dataclass
 
-_SEP = r"[\s._-]"
-_EXTENSIONS = frozenset(
-    [
-        ".mkv",
-        ".mp4",
-        ".avi",
-        ".ts",
-        ".m4v",
-        ".mov",
-        ".wmv",
-        ".mpg",
-        ".mpeg",
-        ".flv",
-        ".webm",
-        ".m2ts",
-        ".ifo",
-        ".vob",
-        ".bup",
-        ".flac",
-        ".mp3",
-        ".m4a",
-        ".m4b",
-        ".aac",
-        ".ogg",
-        ".wav",
-        ".epub",
-        ".mobi",
-        ".azw3",
-        ".pdf",
-        ".cbr",
-        ".cbz",
-        ".nfo",
-        ".srt",
-        ".torrent",
-        ".rar",
-        ".zip",
-    ]
-)
-_EXT_RE = re.compile(r"\.[A-Za-z0-9]{2,7}$")
-_EPISODE_RE = re.compile(
-    rf"^(?P<title>.+?){_SEP}+(?:"
-    r"(?:S(?P<season>\d{1,4})[\s._-]{0,3})?E(?P<ep>\d{1,4})"
-    r"(?:[\s-]?E?(?P<ep2>\d{1,4}))?(?![\dpix])"
-    r"|(?P<y>(?:19|20)\d{2})[\s._-](?P<m>\d{2})[\s._-](?P<d>\d{2})(?!\d))",
+from torrentstack.crossseed.extensions import ALL_EXTENSIONS
+
+_YEAR = r"(?:19|20)\d{2}"
+# `Title.S01E02`, `Title S01 - 02`, `Title.E05`, `Title.S01E01E02`, or a daily `Title.2024.03.15`
+EPISODE_RE = re.compile(
+    r"^(?P<title>.+?)[_.\s-]+(?:"
+    r"(?P<season>S\d+)?(?:[_.\s-]{0,3}E|(?(season)[_\s-]{1,3}|(?!)))"
+    rf"(?!{_YEAR})(?P<ep>\d+)(?:[\s-]?(?!{_YEAR})E?(?P<ep2>\d+))?(?![pix])(?!\d+[pix])"
+    rf"|(?P<y>{_YEAR})[_.\s-](?P<m>\d{{2}})[_.\s-](?P<d>\d{{2}}))",
     re.IGNORECASE,
 )
-_SEASON_RE = re.compile(
-    r"^(?P<title>.+?)[\s._\[(-]+S(?:eason[\s._]*)?(?P<season>\d{1,4})\b(?![\s._~-]*E\d)",
+SEASON_RE = re.compile(
+    r"^(?P<title>.+?)[\[(_.\s-]+(?P<season>S(?:eason)?\s*(?P<n>\d+))(?=\b(?![_.\s~-]*E\d+))",
     re.IGNORECASE,
+)
+MOVIE_RE = re.compile(
+    r"^(?P<title>.+?)-?[_.\s][\[(]?(?P<year>(?:18|19|20)\d{2})[)\]]?(?![pix])", re.IGNORECASE
 )
 _ANIME_RE = re.compile(
-    r"^(?:\[(?P<group>[^\]]+)\][\s_.]*)?(?P<title>[^\[\]]+?)[\s_]+-[\s_]+"
-    r"(?:S\d{1,2}[\s_]*)?(?:EP?|#)?(?P<rel>\d{1,4})(?!\d|[pix]\b)(?:v(?P<ver>\d))?"
-    r"(?=[\s_\[(.]|$)",
+    r"^(?:\[(?P<group>[^\]]*)\][_\s-]?)?(?P<title>.+?)[_\s-]+(?:-[_\s-]*)?"
+    r"(?:S\d{1,2}[_\s-]{0,3})?(?:#|EP?|SP)?[_\s-]{0,3}"
+    r"(?P<rel>\d{1,4})(?![\da-uw-z])(?!\.[0-46-9])(?:v(?P<ver>\d))?",
     re.IGNORECASE,
 )
-_MOVIE_RE = re.compile(
-    r"^(?P<title>.+)[\s._][\[(]?(?P<year>(?:18|19|20)\d{2})[)\]]?(?=[\s._)\]-]|$)",
-    re.IGNORECASE,
-)
+# the text after the last `-`, before an optional `[tag]`, `)` or ` [tag]` at the end
 _GROUP_RE = re.compile(
-    r"-\s*(?!\d{3,4}[ip])(?!\d+\b)(?P<group>[\w.][\w .]*?)\s*(?:\[.*\])?\)?$", re.IGNORECASE
-)
-_BAD_GROUP_RE = re.compile(
-    r"^(?:[xh]\.?26[45]|hevc|avc|xvid|divx|av1|vp9|aac(?:\d\.\d)?|e?ac-?3|dts(?:hd)?|dd\+?p?"
-    r"(?:\d\.\d|\d)?|flac|truehd|atmos|opus|mp3|\d{3,4}[pix]?|4k|uhd|s\d+(?:e\d+)?|e\d+|web|"
-    r"webrip|dl|web-?dl|bluray|blu-ray|remux|hdr|hdr10|dv|sdr|\d+bit|hdtv|dvdrip|bdrip)$",
+    r"(?<=-)\W?(?!\d{3,4}[ip])(?!\d+\b)(?P<group>[\w .]+?)(?:\[.+\])?\)?(?:\s\[.+\])?$",
     re.IGNORECASE,
 )
-_ANIME_GROUP_RE = re.compile(r"^\s*\[(?P<group>[^\]]+)\]")
-_RES_RE = re.compile(r"(?P<res>(?:2160|1080|720)[pi])", re.IGNORECASE)
-_UHD_RE = re.compile(r"(?<![a-z0-9])(?:4k|uhd)(?![a-z0-9])", re.IGNORECASE)
-_REPACK_RE = re.compile(r"\bREPACK\d?\b", re.IGNORECASE)
-_PROPER_RE = re.compile(r"\bPROPER\d?\b", re.IGNORECASE)
-_VERSION_RE = re.compile(r"\b\d+v(?P<v>\d)\b", re.IGNORECASE)
-_YEAR_RE = re.compile(r"(?:19|20)\d{2}(?![pix])", re.IGNORECASE)
+# a "group" made only of codec, audio, resolution, season and punctuation tokens is junk
+_JUNK_PART = (
+    r"(?:dl|DDP?|aac|eac3|atmos|dts|ma|hd|[xh.]{1,2}[2456]|[0-9]+[ip]?|dxva|full"
+    r"|blu|ray|s(?:eason)?\W\d+|\W)"
+)
+_JUNK_GROUP_RE = re.compile(rf"^{_JUNK_PART}{{3,}}$", re.IGNORECASE)
+_ANIME_GROUP_RE = re.compile(r"^\s*\[(?P<group>.+?)\]")
+_RES_RE = re.compile(r"(?P<res>(?:2160|1080|720)[pi])")  # case-sensitive, as the original
+_REPACK_RE = re.compile(r"\b(?P<type>(?:REPACK|PROPER|\dv\d)\d?)\b", re.IGNORECASE)
+_YEAR_RE = re.compile(rf"{_YEAR}(?![pix])", re.IGNORECASE)
 _SCENE_PREFIX_RE = re.compile(r"^[a-z0-9]{3,5}-")
 _NON_ALNUM_RE = re.compile(r"[\W_]+")
 _SOURCES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (tag, re.compile(rf"(?<![a-z0-9])(?:{alts})(?![a-z0-9])", re.IGNORECASE))
-    for tag, alts in (
-        ("AMZN", r"amzn|amazon"),
-        ("DSNP", r"dsnp|dnsp|disney\+?"),
-        ("NF", r"nf|netflix"),
-        ("HULU", r"hulu"),
-        ("ATVP", r"atvp|aptv"),
-        ("HMAX", r"hmax|hbo"),
-        ("PCOK", r"pcok|peacock"),
-        ("PMTP", r"pmtp|paramount\+?"),
+    (tag, re.compile(pattern, re.IGNORECASE))
+    for tag, pattern in (
+        ("AMZN", r"\b(?:amzn|amazon(?:hd)?)\b[ ._-]web[ ._-]?(?:dl|rip)?\b"),
+        ("DSNP", r"\b(?:dsnp|dsny|disney)\b"),
+        ("NF", r"\b(?:nf|netflix(?:u?hd)?)\b"),
+        ("HULU", r"\bhulu\b"),
+        ("ATVP", r"\b(?:atvp|aptv)\b"),
+        ("HBO", r"\bhbo(?![ ._-]max)\b|\b(?:hmax|hbom|hbo[ ._-]max)\b"),
+        ("PCOK", r"\bpcok\b"),
+        ("PMTP", r"\b(?:pmtp|Paramount Plus)\b"),
     )
 )
 
@@ -133,10 +96,11 @@ class Release:
 
 
 def strip_extension(name: str) -> str:
-    """`name` without a trailing known file extension (`.mkv`, `.torrent`, ...)."""
-    m = _EXT_RE.search(name)
-    if m and m.group().lower() in _EXTENSIONS:
-        return name[: m.start()]
+    """The base name without a known media extension (case-sensitive, as the original)."""
+    base = name.rsplit("/", 1)[-1]
+    for ext in ALL_EXTENSIONS:
+        if base.endswith(ext):
+            return base[: -len(ext)]
     return name
 
 
@@ -160,25 +124,43 @@ def _last_year(text: str) -> int | None:
     return int(years[-1]) if years else None
 
 
-def _release_group(stem: str, title: str | None) -> str | None:
+def release_group(stem: str) -> str | None:
+    """cross-seed's getReleaseGroup: the text after the last `-`, unless junk or title."""
     m = _GROUP_RE.search(stem)
     if m is None:
         return None
     group = m.group("group").strip()
-    if not group or _BAD_GROUP_RE.match(group):
+    if not group or _JUNK_GROUP_RE.match(group):
         return None
-    if title is not None:
+    media = EPISODE_RE.match(stem) or SEASON_RE.match(stem) or MOVIE_RE.match(stem)
+    titles = [media.group("title")] if media else []
+    if not titles:
+        anime = _ANIME_RE.match(stem)
+        if anime:
+            titles = [anime.group("title")]
+    for title in titles:
         in_title = _GROUP_RE.search(title)
         if in_title and in_title.group("group").strip() in group:
             return None
     return group
 
 
-def _resolution(stem: str) -> str | None:
+def strict_resolution(stem: str) -> str | None:
+    """`2160p`, `1080i`, `720p`...: only those three heights, lower-case."""
     m = _RES_RE.search(stem)
-    if m:
-        return m.group("res").lower()
-    return "2160p" if _UHD_RE.search(stem) else None
+    return m.group("res").lower() if m else None
+
+
+def repack_or_proper(stem: str) -> str | None:
+    """`REPACK`, `PROPER`, `REPACK2` or an anime `01v2` version tag, if the name has one."""
+    m = _REPACK_RE.search(stem)
+    return m.group("type") if m else None
+
+
+def parse_anime(name: str) -> str | None:
+    """The title of an anime-style name (`[Group] Title - 12`), or None."""
+    m = _ANIME_RE.match(name)
+    return m.group("title") if m else None
 
 
 def parse_source(stem: str) -> str | None:
@@ -190,7 +172,7 @@ def parse_source(stem: str) -> str | None:
 
 
 def _parse_media(stem: str) -> dict[str, object]:
-    m = _EPISODE_RE.match(stem)
+    m = EPISODE_RE.match(stem)
     if m:
         title = m.group("title")
         if m.group("ep") is not None:
@@ -198,7 +180,7 @@ def _parse_media(stem: str) -> dict[str, object]:
             return {
                 "title": title,
                 "year": _last_year(title),
-                "season": int(m.group("season")) if m.group("season") else None,
+                "season": int(m.group("season")[1:]) if m.group("season") else None,
                 "episode": int(m.group("ep")),
                 "last_episode": int(ep2) if ep2 else None,
             }
@@ -208,25 +190,25 @@ def _parse_media(stem: str) -> dict[str, object]:
             date = None
         if date is not None:
             return {"title": title, "year": date.year, "air_date": date}
-    m = _SEASON_RE.match(stem)
+    m = SEASON_RE.match(stem)
     if m:
         title = m.group("title")
         return {
             "title": title,
             "year": _last_year(title),
-            "season": int(m.group("season")),
+            "season": int(m.group("n")),
             "is_season_pack": True,
         }
+    m = MOVIE_RE.match(stem)
+    if m:
+        return {"title": m.group("title"), "year": int(m.group("year"))}
     m = _ANIME_RE.match(stem)
-    if m and m.group("title").strip(" ._-").lower() not in ("", "season", "ep"):
+    if m:
         return {
             "title": m.group("title"),
             "year": _last_year(m.group("title")),
             "anime_release": int(m.group("rel")),
         }
-    m = _MOVIE_RE.match(stem)
-    if m:
-        return {"title": m.group("title"), "year": int(m.group("year"))}
     return {}
 
 
@@ -244,18 +226,19 @@ def _parse(name: str) -> Release:
     raw_title = media.pop("title", None)
     title = _clean_title(raw_title) if isinstance(raw_title, str) else None
     anime = _ANIME_GROUP_RE.match(stem)
-    version = _VERSION_RE.search(stem)
+    version = _ANIME_RE.match(stem)
+    tag = (repack_or_proper(stem) or "").upper()
     return Release(
         name=name,
         title=title or None,
         key_title=key_title(title) if title else None,
-        resolution=_resolution(stem),
+        resolution=strict_resolution(stem),
         source=parse_source(stem),
-        group=_release_group(stem, raw_title if isinstance(raw_title, str) else None),
+        group=release_group(stem),
         anime_group=anime.group("group").strip() if anime else None,
-        repack=_REPACK_RE.search(stem) is not None,
-        proper=_PROPER_RE.search(stem) is not None,
-        version=int(version.group("v")) if version else None,
+        repack=tag.startswith("REPACK"),
+        proper=tag.startswith("PROPER"),
+        version=int(version.group("ver")) if version and version.group("ver") else None,
         **media,  # type: ignore[arg-type]
     )
 

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from torrentstack.bittorrent.metainfo import Metainfo
+from torrentstack.crossseed.media import repair_title
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +68,13 @@ class Searchee:
     subfolder_layout: bool = False
     mtime: float | None = None
     length: int = field(default=-1)
+    title: str = ""  # cross-seed's parsed title: the name, or rebuilt from episode files
 
     def __post_init__(self) -> None:
         if self.length < 0:
             object.__setattr__(self, "length", sum(f.length for f in self.files))
+        if not self.title:
+            object.__setattr__(self, "title", repair_title(self.name, self.files, self.path))
 
     @property
     def source(self) -> SearcheeSource:
@@ -107,10 +111,13 @@ class Metafile:
     raw: bytes = b""
     trackers: tuple[str, ...] = ()
     length: int = field(default=-1)
+    title: str = ""
 
     def __post_init__(self) -> None:
         if self.length < 0:
             object.__setattr__(self, "length", sum(f.length for f in self.files))
+        if not self.title:
+            object.__setattr__(self, "title", repair_title(self.name, self.files))
 
     @classmethod
     def from_metainfo(cls, meta: Metainfo) -> Metafile:
