@@ -104,13 +104,35 @@ def strip_extension(name: str) -> str:
     return name
 
 
-def _clean_title(title: str) -> str:
-    return _SCENE_PREFIX_RE.sub("", title.strip(" ._-[]()"))
+_BRACKETED = re.compile(r"\[.*?\]|「.*?」|｢.*?｣|【.*?】")
+_DELIMITERS = re.compile(r"[._()\[\]]")
+_SPACES = re.compile(r"\s+")
+_EDGE_HYPHENS = re.compile(r"^\s*-+|-+\s*$")
+_AKA = re.compile(r"(?:[_.\s-]+|\b)a[_.\s-]?k[_.\s-]?a(?:[_.\s-]+|\b)", re.IGNORECASE)
+
+
+def clean_title(title: str) -> str:
+    """A title without bracketed text, delimiters as spaces, and no scene prefix (`abc-`)."""
+    text = _BRACKETED.sub("", title)
+    text = _SPACES.sub(" ", _DELIMITERS.sub(" ", text))
+    text = _EDGE_HYPHENS.sub("", text).strip()
+    return _SCENE_PREFIX_RE.sub("", text, count=1)
+
+
+
+
+def all_titles(titles: list[str]) -> list[str]:
+    """The titles plus the parts of any `X aka Y` title."""
+    result = list(titles)
+    for title in titles:
+        if _AKA.search(title) and title.strip().lower() != "aka":
+            result.extend(_AKA.split(title))
+    return result
 
 
 def key_title(title: str) -> str | None:
     """cross-seed's createKeyTitle: alphanumeric, lower-case, the last year removed (> 4 chars)."""
-    key = _NON_ALNUM_RE.sub("", _clean_title(title)).lower()
+    key = _NON_ALNUM_RE.sub("", clean_title(title)).lower()
     if len(key) > 4:
         years = list(_YEAR_RE.finditer(key))
         if years:
@@ -224,7 +246,7 @@ def _parse(name: str) -> Release:
     stem = strip_extension(name.strip())
     media = _parse_media(stem)
     raw_title = media.pop("title", None)
-    title = _clean_title(raw_title) if isinstance(raw_title, str) else None
+    title = clean_title(raw_title) if isinstance(raw_title, str) else None
     anime = _ANIME_GROUP_RE.match(stem)
     version = _ANIME_RE.match(stem)
     tag = (repack_or_proper(stem) or "").upper()
