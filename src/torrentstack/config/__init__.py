@@ -15,7 +15,8 @@ from torrentstack.config.loading import (
     default_config_path,
     load_settings,
 )
-from torrentstack.config.planned import CrossseedSettings, DebridSettings
+from torrentstack.config.crossseed import CrossseedSettings
+from torrentstack.config.planned import DebridSettings
 from torrentstack.config.serving import ServingSettings
 from torrentstack.config.settings import SERVICES, Settings
 from torrentstack.config.site import SiteSettings

@@ -1,14 +1,10 @@
-"""The tables of services still to be written (cross-seed, debrid): their listeners."""
+"""The tables of services still to be written (debrid): their listeners."""
 
 from __future__ import annotations
 
 from pydantic import Field
 
 from torrentstack.config.base import ListenerSettings, Port
-
-
-class CrossseedSettings(ListenerSettings):
-    port: Port = Field(default=2468, description="Port of the cross-seed HTTP API.")
 
 
 class DebridSettings(ListenerSettings):

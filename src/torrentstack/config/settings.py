@@ -9,7 +9,8 @@ from pathlib import Path
 from torrentstack.config.base import Section
 from torrentstack.config.client import ClientSettings
 from torrentstack.config.core import DatabaseSettings, LogSettings, PathsSettings, RedisSettings
-from torrentstack.config.planned import CrossseedSettings, DebridSettings
+from torrentstack.config.crossseed import CrossseedSettings
+from torrentstack.config.planned import DebridSettings
 from torrentstack.config.serving import ServingSettings
 from torrentstack.config.site import SiteSettings
 from torrentstack.config.tracker import TrackerSettings

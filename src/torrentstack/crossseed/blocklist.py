@@ -15,7 +15,18 @@ from dataclasses import dataclass
 from torrentstack.errors import ConfigError
 
 _TYPES = frozenset(
-    ["name", "nameRegex", "folder", "folderRegex", "category", "tag", "tracker", "infoHash", "sizeBelow", "sizeAbove"]
+    [
+        "name",
+        "nameRegex",
+        "folder",
+        "folderRegex",
+        "category",
+        "tag",
+        "tracker",
+        "infoHash",
+        "sizeBelow",
+        "sizeAbove",
+    ]
 )
 
 

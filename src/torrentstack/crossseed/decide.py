@@ -97,7 +97,9 @@ def _sources_agree(a: str, b: str) -> bool:
     return sa is None or sb is None or sa == sb
 
 
-def pre_download(searchee: Searchee, candidate: Candidate, options: MatchOptions) -> Decision | None:
+def pre_download(
+    searchee: Searchee, candidate: Candidate, options: MatchOptions
+) -> Decision | None:
     """The checks on a candidate's name and size; None when they pass (the blocklist is next)."""
     title, name = searchee.title, candidate.name
     if not _groups_agree(title, name):
@@ -303,3 +305,13 @@ def _missing(meta: Metafile, files: Sequence[File]) -> list[str]:
         for f in meta.files
         if (f.path, f.length) not in have and posixpath.basename(f.path)
     ]
+
+
+def decide_pair(
+    searchee: Searchee, meta: Metafile, options: MatchOptions, existing: Collection[str] = ()
+) -> Decision:
+    """The decision a search makes when it finds `meta` listed under its own name and size:
+    the name and size checks first, then the downloaded file (`crossseed diff`)."""
+    listing = Candidate(meta.name, meta.info_hash, meta.info_hash, "", size=meta.length)
+    early = assess_candidate(searchee, listing, options)
+    return early if early is not None else assess_metafile(searchee, meta, options, existing)

@@ -19,10 +19,10 @@ from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import extract
 
 from torrentstack.crossseed.release import (
+    _ANIME_RE,
     EPISODE_RE,
     MOVIE_RE,
     SEASON_RE,
-    _ANIME_RE,
     all_titles,
     key_title,
     strip_extension,

@@ -119,8 +119,6 @@ def clean_title(title: str) -> str:
     return _SCENE_PREFIX_RE.sub("", text, count=1)
 
 
-
-
 def all_titles(titles: list[str]) -> list[str]:
     """The titles plus the parts of any `X aka Y` title."""
     result = list(titles)

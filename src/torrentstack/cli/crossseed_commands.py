@@ -1,0 +1,99 @@
+"""`torrentstack crossseed diff|search|api-key`: the cross-seed daemon's commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from torrentstack.bittorrent import metainfo
+from torrentstack.cli.torrent_files import TorrentFileError
+from torrentstack.config import Settings, load_settings
+from torrentstack.crossseed.blocklist import Blocklist
+from torrentstack.crossseed.decide import MatchOptions, decide_pair, explain
+from torrentstack.crossseed.decision import MatchMode
+from torrentstack.crossseed.searchee import Metafile
+from torrentstack.errors import FormatError
+
+crossseed_app = typer.Typer(help="The cross-seed daemon's commands.", no_args_is_help=True)
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", help="Config file (default: $XDG_CONFIG_HOME/torrentstack/...)."),
+]
+
+
+def match_options(settings: Settings, **overrides: Any) -> MatchOptions:
+    """The settings' match options, with the command line's overrides (None: not given)."""
+    cs = settings.crossseed
+    given = {k: v for k, v in overrides.items() if v is not None}
+    return MatchOptions(
+        match_mode=MatchMode.parse(given.get("match_mode", cs.match_mode)),
+        fuzzy_size_threshold=given.get("fuzzy_size_threshold", cs.fuzzy_size_threshold),
+        include_single_episodes=given.get("include_single_episodes", cs.include_single_episodes),
+        season_from_episodes=cs.season_from_episodes,
+        blocklist=Blocklist.parse(cs.block_list),
+    )
+
+
+def _metafile(path: Path) -> Metafile:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TorrentFileError(f"cannot read {path}: {exc.strerror or exc}", path) from exc
+    try:
+        return Metafile.from_metainfo(metainfo.parse(data))
+    except FormatError as exc:
+        raise TorrentFileError(f"{path} is not a torrent file: {exc}", path) from exc
+
+
+@crossseed_app.command("diff")
+def diff(
+    searchee: Annotated[Path, typer.Argument(help="The .torrent you have (the searchee).")],
+    candidate: Annotated[Path, typer.Argument(help="The .torrent found elsewhere.")],
+    match_mode: Annotated[
+        str | None,
+        typer.Option("--match-mode", help="strict, flexible or partial (default: the config's)."),
+    ] = None,
+    fuzzy_size_threshold: Annotated[
+        float | None, typer.Option("--fuzzy-size-threshold", help="Size tolerance, a fraction.")
+    ] = None,
+    include_single_episodes: Annotated[
+        bool | None,
+        typer.Option("--include-single-episodes", help="Let episodes match season packs."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Print the decision a cross-seed search makes for this pair, and why."""
+    if match_mode is not None and match_mode.lower() not in ("strict", "flexible", "partial"):
+        raise typer.BadParameter("--match-mode must be strict, flexible or partial")
+    if fuzzy_size_threshold is not None and not 0 < fuzzy_size_threshold <= 1:
+        raise typer.BadParameter("--fuzzy-size-threshold must be in (0, 1]")
+    options = match_options(
+        load_settings(config),
+        match_mode=match_mode,
+        fuzzy_size_threshold=fuzzy_size_threshold,
+        include_single_episodes=include_single_episodes,
+    )
+    mine = _metafile(searchee)
+    theirs = _metafile(candidate)
+    have = mine.as_searchee()
+    decision = decide_pair(have, theirs, options)
+    reason = explain(decision, have, theirs, options)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "decision": decision.value,
+                    "reason": reason,
+                    "matchMode": options.match_mode.value,
+                    "searchee": {"name": mine.name, "infoHash": mine.info_hash},
+                    "candidate": {"name": theirs.name, "infoHash": theirs.info_hash},
+                }
+            )
+        )
+    else:
+        typer.echo(f"{decision.value}: {reason}")
