@@ -13,7 +13,11 @@ from torrentstack.crossseed.decision import Decision
 
 CASES = oracle.cases("decisions.json")
 # what the recorded loopback server answered on these download links
-_SNATCH = {"/429": Decision.RATE_LIMITED, "/404": Decision.DOWNLOAD_FAILED, "/magnet": Decision.MAGNET_LINK}
+_SNATCH = {
+    "/429": Decision.RATE_LIMITED,
+    "/404": Decision.DOWNLOAD_FAILED,
+    "/magnet": Decision.MAGNET_LINK,
+}
 
 
 def decide(case: dict[str, Any]) -> Decision:

@@ -60,8 +60,10 @@ def name_keys(name: str) -> NameKeys | None:
     if m := MOVIE_RE.match(stem):
         return _keys([m.group("title")], None)
     if m := _ANIME_RE.match(stem):
-        titles = [t for t in (m.group("title"),) if t.lower() not in ("season", "ep")]
-        return _keys(list(titles), f"#{int(m.group('rel'))}")
+        titles = [
+            t for t in (m.group("title"), m.group("alt")) if t and t.lower() not in ("season", "ep")
+        ]
+        return _keys(titles, f"#{int(m.group('rel'))}")
     return None
 
 

@@ -28,6 +28,13 @@ _BAD_EPISODE = re.compile(
     r"|(?:19|20)\d{2}[_.\s-]\d{2}[_.\s-]\d{2})",
     re.IGNORECASE,
 )
+_QUALITY = re.compile(
+    r"\d{3,4}[ipx]|[xh.]+26[4-6]|dvd|mpeg|xvid|(?:he|a)vc|uhd|blu[_.\s-]?ray", re.IGNORECASE
+)
+_ARR_DIR = re.compile(
+    r"^[\w\s:'’!();.,&–+-]+(?:\(\d{4}\))?(?:\s[{\[](?:tm|tv|im)db(?:id)?-\w+?[}\]])?$",
+    re.IGNORECASE,
+)
 _BAD_SEASON = re.compile(
     r"^[\[_.\s-]*[^\[_.\s-]*?(?:S\d+|season\s*\d+)(?=\b(?![_.\s~-]*E\d+))", re.IGNORECASE
 )
@@ -95,6 +102,8 @@ def why_excluded(searchee: Searchee, trigger: Trigger, options: FilterOptions) -
         return f"nonVideoSizeRatio {ratio:.3f} > {match.fuzzy_size_threshold} fuzzySizeThreshold"
     if options.ignore_cross_seeds and is_cross_seed(searchee, options.link_category):
         return "it is a cross seed"
+    if searchee.path and _looks_like_arr_dir(searchee, kind, ratio):
+        return "it looks like an arr movie/series directory"
     if searchee.path and kind is MediaType.SEASON:
         season = SEASON_RE.search(title)
         if season is not None and int(season.group("n")) == 0:
@@ -102,3 +111,17 @@ def why_excluded(searchee: Searchee, trigger: Trigger, options: FilterOptions) -
     if searching and (_BAD_EPISODE.search(title) or _BAD_SEASON.search(title)):
         return "it has a non-standard episode/season naming format"
     return None
+
+
+def _looks_like_arr_dir(searchee: Searchee, kind: MediaType, non_video: float) -> bool:
+    """A Radarr/Sonarr library folder (`Title (2020) {tmdb-1}`): not a release, never listed."""
+    name = posixpath.basename(searchee.path or "")
+    is_dir = any("/" in f.path for f in searchee.files)
+    return (
+        is_dir
+        and _QUALITY.search(name) is None
+        and _ARR_DIR.match(name) is not None
+        and non_video < 0.02
+        and kind not in (MediaType.EPISODE, MediaType.SEASON)
+        and not (len(searchee.files) > 1 and _SONARR_SEASON_FOLDER.match(name))
+    )

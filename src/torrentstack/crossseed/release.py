@@ -35,14 +35,15 @@ MOVIE_RE = re.compile(
     r"^(?P<title>.+?)-?[_.\s][\[(]?(?P<year>(?:18|19|20)\d{2})[)\]]?(?![pix])", re.IGNORECASE
 )
 _ANIME_RE = re.compile(
-    r"^(?:\[(?P<group>[^\]]*)\][_\s-]?)?(?P<title>.+?)[_\s-]+(?:-[_\s-]*)?"
+    r"^(?:\[(?P<group>[^\]]*)\][_\s-]?)?(?P<title>.+?)"
+    r"(?:[(\[~/|-]\s?(?!\d{1,4})(?P<alt>.+?)[)\]~-]?\s?)?[_\s-]+(?:-[_\s-]*)?"
     r"(?:S\d{1,2}[_\s-]{0,3})?(?:#|EP?|SP)?[_\s-]{0,3}"
     r"(?P<rel>\d{1,4})(?![\da-uw-z])(?!\.[0-46-9])(?:v(?P<ver>\d))?",
     re.IGNORECASE,
 )
 # the text after the last `-`, before an optional `[tag]`, `)` or ` [tag]` at the end
 _GROUP_RE = re.compile(
-    r"(?<=-)\W?(?!\d{3,4}[ip])(?!\d+\b)(?P<group>[\w .]+?)(?:\[.+\])?\)?(?:\s\[.+\])?$",
+    r"(?<=-)(?:\W|\b)(?!\d{3,4}[ip])(?!\d+\b)(?:\W|\b)(?P<group>[\w .]+?)(?:\[.+\])?\)?(?:\s\[.+\])?$",
     re.IGNORECASE,
 )
 # a "group" made only of codec, audio, resolution, season and punctuation tokens is junk

@@ -1,0 +1,256 @@
+"""The cross-seed daemon as a service of the stack: its API on :2468, the library kept fresh from
+the clients (and torrent/data folders), announces and webhooks answered, jobs on their cadence.
+
+The library is re-read from the sources every `REFRESH` seconds in the background, and at once
+when an announce finds nothing and the last read is older than `STALE` seconds (a torrent added
+a moment ago is found; a stream of unrelated announces does not re-read the clients each time).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from starlette.applications import Starlette
+
+from torrentstack.clock import Clock
+from torrentstack.config import CrossseedSettings
+from torrentstack.crossseed.actions import Actions, ActionSettings
+from torrentstack.crossseed.api import JobOutcome, WebhookRequest, crossseed_app
+from torrentstack.crossseed.blocklist import Blocklist
+from torrentstack.crossseed.clients import ClientOptions, TorrentClient, make_client
+from torrentstack.crossseed.decide import MatchOptions
+from torrentstack.crossseed.decision import MatchMode
+from torrentstack.crossseed.library import Library
+from torrentstack.crossseed.pipeline import CrossSeeder
+from torrentstack.crossseed.prefilter import FilterOptions, Trigger, why_excluded
+from torrentstack.crossseed.search import Searcher
+from torrentstack.crossseed.searchee import Candidate, Searchee
+from torrentstack.crossseed.sources import read_data_dirs, read_torrent_dir
+from torrentstack.crossseed.store import CrossseedStore
+from torrentstack.crossseed.torznab import TorznabIndexer
+from torrentstack.serving.health import with_healthz
+from torrentstack.serving.server import Listener
+
+logger = logging.getLogger(__name__)
+
+REFRESH = 300.0
+STALE = 5.0
+
+
+def filter_options(settings: CrossseedSettings, **overrides: Any) -> FilterOptions:
+    """The settings as the matching and prefilter options (webhook flags override some)."""
+    include_single = overrides.get("includeSingleEpisodes", settings.include_single_episodes)
+    blocklist = [] if overrides.get("ignoreBlockList") else settings.block_list
+    return FilterOptions(
+        match=MatchOptions(
+            match_mode=MatchMode.parse(settings.match_mode),
+            fuzzy_size_threshold=settings.fuzzy_size_threshold,
+            include_single_episodes=include_single,
+            season_from_episodes=settings.season_from_episodes,
+            blocklist=Blocklist.parse(blocklist),
+        ),
+        include_non_videos=overrides.get("includeNonVideos", settings.include_non_videos),
+        ignore_cross_seeds=overrides.get("ignoreCrossSeeds", True),
+        link_category=settings.link_category,
+    )
+
+
+class CrossseedRuntime:
+    """cross-seed's daemon over the configured (or the stack's own) clients and indexers."""
+
+    name = "crossseed"
+
+    def __init__(
+        self,
+        settings: CrossseedSettings,
+        *,
+        database: AsyncEngine,
+        data_dir: Path,
+        clock: Clock,
+        api_key: str,
+        clients: Sequence[str] = (),
+        indexers: Sequence[str] = (),
+        access_log: bool = False,
+    ) -> None:
+        self.settings = settings
+        self.api_key = api_key
+        self.clock = clock
+        self.access_log = access_log
+        self.options = filter_options(settings)
+        self.store = CrossseedStore(async_sessionmaker(database, expire_on_commit=False), clock)
+        client_options = ClientOptions(
+            duplicate_categories=settings.duplicate_categories, skip_recheck=settings.skip_recheck
+        )
+        self.clients: list[TorrentClient] = [
+            make_client(entry, client_options) for entry in (*settings.torrent_clients, *clients)
+        ]
+        self.indexers = [TorznabIndexer(url, clock=clock) for url in (*settings.torznab, *indexers)]
+        output = Path(settings.output_dir) if settings.output_dir else data_dir / "cross-seeds"
+        self.actions = Actions(
+            ActionSettings(settings.action, output, settings.link_category), self.clients
+        )
+        self.library = Library()
+        self.seeder = CrossSeeder(
+            self.library,
+            self.options,
+            self.actions,
+            self._snatch,
+            self._existing,
+            remember=self.store.remember,
+            cached=self.store.cached,
+        )
+        self.searcher = Searcher(self.seeder, self.indexers, self.store)
+        self._read_at: float | None = None
+        self._reading = asyncio.Lock()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # --- the library ---------------------------------------------------------------------
+
+    @property
+    def has_sources(self) -> bool:
+        s = self.settings
+        return bool((s.use_client_torrents and self.clients) or s.torrent_dir or s.data_dirs)
+
+    async def refresh(self) -> None:
+        """Re-read every searchee source; a source that fails keeps its previous entries out."""
+        async with self._reading:
+            found: list[Searchee] = []
+            if self.settings.use_client_torrents:
+                for client in self.clients:
+                    try:
+                        found.extend(await client.searchees())
+                    except Exception as exc:
+                        logger.warning("cross-seed: cannot read %s: %s", client.label, exc)
+            if self.settings.torrent_dir:
+                found.extend(await read_torrent_dir(Path(self.settings.torrent_dir)))
+            if self.settings.data_dirs:
+                found.extend(
+                    await read_data_dirs(
+                        [Path(d) for d in self.settings.data_dirs], self.settings.max_data_depth
+                    )
+                )
+            self.library.replace(found)
+            self._read_at = self.clock()
+
+    async def _fresh_enough(self) -> bool:
+        """Re-read the sources if the last read is stale; whether anything was re-read."""
+        if self._read_at is not None and self.clock() - self._read_at < STALE:
+            return False
+        await self.refresh()
+        return True
+
+    async def _existing(self) -> set[str]:
+        hashes = self.library.info_hashes()
+        for client in self.clients:
+            try:
+                hashes |= await client.info_hashes()
+            except Exception as exc:
+                logger.warning("cross-seed: cannot list %s: %s", client.label, exc)
+        return hashes
+
+    async def _snatch(self, candidate: Candidate) -> Any:
+        return await self.searcher.snatch(candidate)
+
+    # --- the API's daemon ----------------------------------------------------------------
+
+    async def announce(self, candidate: Candidate) -> tuple[int, str]:
+        if not self.has_sources:
+            return 503, "no searchee source configured (torrent_clients, torrent_dir, data_dirs)"
+        if self._read_at is None:
+            await self.refresh()
+        outcome = await self.seeder.announce(candidate)
+        if not outcome.assessments and await self._fresh_enough():
+            outcome = await self.seeder.announce(candidate)
+        return int(outcome.response), outcome.message
+
+    async def webhook(self, request: WebhookRequest) -> None:
+        task = asyncio.create_task(self._webhook(request))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _webhook(self, request: WebhookRequest) -> None:
+        try:
+            searchee = self._find(request)
+            if searchee is None:
+                await self.refresh()
+                searchee = self._find(request)
+            if searchee is None:
+                logger.info("webhook: no searchee for %s", request.info_hash or request.path)
+                return
+            options = filter_options(self.settings, **request.flags)
+            reason = why_excluded(searchee, Trigger.WEBHOOK, options)
+            if reason is not None:
+                logger.info("webhook: did not search for %s: %s", searchee.name, reason)
+                return
+            found = await self.searcher.search(searchee, options)
+            logger.info("webhook: %d match(es) for %s", found, searchee.name)
+        except Exception:
+            logger.exception("webhook search failed")
+
+    def _find(self, request: WebhookRequest) -> Searchee | None:
+        if request.info_hash:
+            return self.library.by_info_hash(request.info_hash)
+        return self.library.by_path(request.path or "")
+
+    async def run_job(self, name: str, flags: Mapping[str, bool]) -> JobOutcome:
+        if name == "search":
+            task = asyncio.create_task(self.search_all())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            return JobOutcome(200, f"{name}: running ahead of schedule")
+        if name == "updateIndexerCaps":
+            await self.searcher.update_caps()
+            return JobOutcome(200, f"{name}: done")
+        return JobOutcome(404, f"{name}: this job is not enabled")
+
+    async def search_all(self) -> int:
+        """One full search of every searchee the prefilter keeps; the matches found."""
+        await self.refresh()
+        return await self.searcher.search_all(list(self.library), self.options, self.settings)
+
+    def path_exists(self, path: str) -> bool:
+        return os.path.exists(path)
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "searchees": len(self.library),
+            "clients": [c.label for c in self.clients],
+            "indexers": [
+                {"name": i.name, "snoozedUntil": i.snoozed_until()} for i in self.indexers
+            ],
+            "matchMode": self.options.match.match_mode.value,
+            "action": self.settings.action,
+        }
+
+    # --- the service -----------------------------------------------------------------------
+
+    async def start(self, health: Starlette) -> list[Listener]:
+        app = with_healthz(crossseed_app(self, lambda: self.api_key), health)
+        s = self.settings
+        return [Listener(self.name, s.host, s.port, app, self.access_log)]
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await self.searcher.update_caps()
+        while not stop.is_set():
+            try:
+                await self.refresh()
+            except Exception:
+                logger.exception("cross-seed: reading the searchees failed")
+            try:
+                await asyncio.wait_for(stop.wait(), REFRESH)
+            except TimeoutError:
+                continue
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for client in self.clients:
+            await client.close()
+        for indexer in self.indexers:
+            await indexer.aclose()
