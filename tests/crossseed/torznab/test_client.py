@@ -277,6 +277,15 @@ async def test_snatch_failures(server, make_indexer, fault):
     assert indexer.snoozed_until() is None  # a failed download does not snooze the indexer
 
 
+@pytest.mark.parametrize(
+    "link", ["http://127.0.0.1:9/x.torrent", "ftp://127.0.0.1/x.torrent", "http://[::1/x"]
+)
+async def test_snatch_of_a_bad_or_unreachable_link(make_indexer, link):
+    indexer = make_indexer()
+    bad = Candidate(name="x", guid="g", link=link, tracker="T")
+    assert await indexer.snatch(bad) is Decision.DOWNLOAD_FAILED
+
+
 async def test_a_link_that_keeps_failing_is_given_up(server, make_indexer):
     indexer, candidate = await candidate_for(server, make_indexer)
     server.fail_next(10, status=500, on="dl")

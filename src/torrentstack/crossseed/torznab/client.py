@@ -219,7 +219,7 @@ class TorznabIndexer:
         except TimeoutError:
             logger.info("%s: download of %s timed out", self.name, candidate.name)
             outcome = Decision.DOWNLOAD_FAILED
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL is no HTTPError
             logger.info(
                 "%s: download of %s failed: %s", self.name, candidate.name, type(exc).__name__
             )
