@@ -25,6 +25,11 @@ Hierarchy::
     ├── InvalidTorrent               site/torrents/metafile.py: an upload that is no usable .torrent
     ├── LoginFailed                  site/accounts/login_flow.py: a site refused a login, HTTP status
     ├── NewznabError                 site/torznab/query.py: Newznab error code + description
+    ├── TorznabError                 crossseed/torznab/errors.py: an indexer failed, by indexer name
+    │   ├── IndexerUrlError          a configured Torznab URL cross-seed refuses (apikey masked)
+    │   ├── TorznabXmlError          a caps or results document that is no Torznab XML
+    │   ├── TorznabApiError          the indexer's Newznab `<error code= description=/>`
+    │   └── IndexerUnavailable       HTTP failure, timeout or back-off, with status and retry_at
     ├── SiteError                    site/errors.py: the site's API errors (h3 shape), by status
     │   ├── InvalidRequest           400
     │   ├── NotAuthenticated         401

@@ -32,7 +32,7 @@ _QUALITY = re.compile(
     r"\d{3,4}[ipx]|[xh.]+26[4-6]|dvd|mpeg|xvid|(?:he|a)vc|uhd|blu[_.\s-]?ray", re.IGNORECASE
 )
 _ARR_DIR = re.compile(
-    r"^[\w\s:'’!();.,&–+-]+(?:\(\d{4}\))?(?:\s[{\[](?:tm|tv|im)db(?:id)?-\w+?[}\]])?$",
+    r"^[\w\s:'\u2019!();.,&\u2013+-]+(?:\(\d{4}\))?(?:\s[{\[](?:tm|tv|im)db(?:id)?-\w+?[}\]])?$",
     re.IGNORECASE,
 )
 _BAD_SEASON = re.compile(
