@@ -30,9 +30,7 @@ def upgrade() -> None:
         sa.Column("first_seen", UTCDateTime(), nullable=False),
         sa.Column("last_seen", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_crossseed_decisions")),
-        sa.UniqueConstraint(
-            "searchee", "guid", name=op.f("uq_crossseed_decisions_searchee_guid")
-        ),
+        sa.UniqueConstraint("searchee", "guid", name=op.f("uq_crossseed_decisions_searchee_guid")),
     )
     op.create_table(
         "crossseed_torrents",
