@@ -273,41 +273,105 @@ class TorznabIndexer:
         )
 
     async def _download(self, link: str, candidate: Candidate) -> Metafile | Decision:
-        url = httpx.URL(link)
-        for _ in range(_MAX_REDIRECTS + 1):
-            async with self._http.stream("GET", url, timeout=self.timeouts.snatch) as response:
-                location = response.headers.get("location", "")
-                if response.is_redirect and location:
-                    if location.lower().startswith("magnet:"):
-                        return Decision.MAGNET_LINK
-                    url = response.url.join(location)
-                    continue
-                if response.status_code == 429:
-                    until = self.limits.snooze(
-                        self.key, 429, response.headers.get("Retry-After"), self._clock()
-                    )
-                    logger.warning("%s: rate limited on download; until %.0f", self.name, until)
-                    return Decision.RATE_LIMITED
-                if response.status_code != 200:
-                    logger.info(
-                        "%s: download of %s failed: HTTP %d",
-                        self.name,
-                        candidate.name,
-                        response.status_code,
-                    )
-                    return Decision.DOWNLOAD_FAILED
-                try:
-                    body = await _read(response, self.max_torrent_size)
-                except _TooLarge:
-                    logger.info("%s: %s is larger than the cap", self.name, candidate.name)
-                    return Decision.DOWNLOAD_FAILED
-            try:
-                return Metafile.from_metainfo(metainfo.parse(body))
-            except FormatError as exc:
-                logger.info("%s: %s is not a torrent: %s", self.name, candidate.name, exc)
+        def rate_limited(retry_after: str | None) -> None:
+            until = self.limits.snooze(self.key, 429, retry_after, self._clock())
+            logger.warning("%s: rate limited on download; until %.0f", self.name, until)
+
+        return await fetch_torrent(
+            self._http,
+            link,
+            candidate,
+            source=self.name,
+            max_size=self.max_torrent_size,
+            read_timeout=self.timeouts.snatch,
+            on_rate_limit=rate_limited,
+        )
+
+
+async def fetch_torrent(
+    http: httpx.AsyncClient,
+    link: str,
+    candidate: Candidate,
+    *,
+    source: str,
+    max_size: int = MAX_TORRENT_SIZE,
+    read_timeout: float = 30.0,
+    on_rate_limit: Callable[[str | None], None] | None = None,
+) -> Metafile | Decision:
+    """GET a .torrent, following redirects by hand (a redirect to `magnet:` is MAGNET_LINK)."""
+    url = httpx.URL(link)
+    for _ in range(_MAX_REDIRECTS + 1):
+        async with http.stream("GET", url, timeout=read_timeout) as response:
+            location = response.headers.get("location", "")
+            if response.is_redirect and location:
+                if location.lower().startswith("magnet:"):
+                    return Decision.MAGNET_LINK
+                url = response.url.join(location)
+                continue
+            if response.status_code == 429:
+                if on_rate_limit is not None:
+                    on_rate_limit(response.headers.get("Retry-After"))
+                return Decision.RATE_LIMITED
+            if response.status_code != 200:
+                logger.info(
+                    "%s: download of %s failed: HTTP %d",
+                    source,
+                    candidate.name,
+                    response.status_code,
+                )
                 return Decision.DOWNLOAD_FAILED
-        logger.info("%s: download of %s: too many redirects", self.name, candidate.name)
-        return Decision.DOWNLOAD_FAILED
+            try:
+                body = await _read(response, max_size)
+            except _TooLarge:
+                logger.info("%s: %s is larger than the cap", source, candidate.name)
+                return Decision.DOWNLOAD_FAILED
+        try:
+            return Metafile.from_metainfo(metainfo.parse(body))
+        except FormatError as exc:
+            logger.info("%s: %s is not a torrent: %s", source, candidate.name, exc)
+            return Decision.DOWNLOAD_FAILED
+    logger.info("%s: download of %s: too many redirects", source, candidate.name)
+    return Decision.DOWNLOAD_FAILED
+
+
+class LinkSnatcher:
+    """Downloads of links no configured indexer serves (an announce's `link`)."""
+
+    def __init__(
+        self,
+        *,
+        timeout: float = 30.0,
+        max_torrent_size: int = MAX_TORRENT_SIZE,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.timeout = timeout
+        self.max_torrent_size = max_torrent_size
+        self._http = httpx.AsyncClient(
+            transport=transport, headers={"User-Agent": USER_AGENT}, follow_redirects=False
+        )
+
+    async def snatch(self, candidate: Candidate) -> Metafile | Decision:
+        link = candidate.link
+        if not link:
+            return Decision.NO_DOWNLOAD_LINK
+        if link.lower().startswith("magnet:"):
+            return Decision.MAGNET_LINK
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await fetch_torrent(
+                    self._http,
+                    link,
+                    candidate,
+                    source=candidate.tracker,
+                    max_size=self.max_torrent_size,
+                    read_timeout=self.timeout,
+                )
+        except (TimeoutError, httpx.HTTPError, httpx.InvalidURL) as exc:
+            logger.info("download of %s failed: %s", candidate.name, type(exc).__name__)
+            return Decision.DOWNLOAD_FAILED
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
 
 
 async def _read(response: httpx.Response, cap: int) -> bytes:
