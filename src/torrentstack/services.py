@@ -19,6 +19,7 @@ from torrentstack import generated_secrets
 from torrentstack.client.runtime import ClientRuntime
 from torrentstack.clock import Clock
 from torrentstack.config import ListenerSettings, Settings
+from torrentstack.crossseed.runtime import CrossseedRuntime
 from torrentstack.serving.server import Listener
 from torrentstack.serving.service import Service
 from torrentstack.site.registry import SiteRegistry
@@ -91,6 +92,16 @@ def _site(shared: Shared) -> Service:
     )
 
 
+CROSSSEED_USER = "cross-seed"  # the client login the stack's cross-seed daemon uses
+
+
+def _crossseed_client_password(shared: Shared) -> str:
+    """The client password of the stack's own cross-seed (kept in the data directory, so a
+    daemon in another process with the same data directory logs in too)."""
+    password, _ = generated_secrets.load_or_create(shared.data_dir, "crossseed-client-password")
+    return password
+
+
 def _client(shared: Shared) -> Service:
     return ClientRuntime(
         shared.settings.client,
@@ -99,7 +110,53 @@ def _client(shared: Shared) -> Service:
         clock=shared.clock,
         stop=shared.stop,
         access_log=shared.settings.log.access_log,
+        service_accounts={CROSSSEED_USER: _crossseed_client_password(shared)},
     )
+
+
+def crossseed_api_key(settings: Settings, data_dir: Path) -> tuple[str, bool]:
+    """The daemon's API key: the configured one, or the generated one (created=True once)."""
+    if settings.crossseed.api_key:
+        return settings.crossseed.api_key, False
+    return generated_secrets.load_or_create(data_dir, "crossseed-api-key")
+
+
+def _crossseed(shared: Shared) -> Service:
+    """cross-seed over the configured clients and indexers; with none configured, the stack's
+    own client (when enabled) is its client."""
+    settings = shared.settings
+    key, created = crossseed_api_key(settings, shared.data_dir)
+    if created:
+        logger.warning(
+            "cross-seed: generated API key %s (shown once; `torrentstack crossseed api-key` "
+            "prints it)",
+            key,
+        )
+    clients: list[str] = []
+    if not settings.crossseed.torrent_clients and settings.client.enabled:
+        host = _loopback(settings.client.host)
+        clients.append(
+            f"qbittorrent:http://{CROSSSEED_USER}:{_crossseed_client_password(shared)}"
+            f"@{host}:{settings.client.port}"
+        )
+    return CrossseedRuntime(
+        settings.crossseed,
+        database=shared.database,
+        data_dir=shared.data_dir,
+        clock=shared.clock,
+        api_key=key,
+        clients=clients,
+        access_log=settings.log.access_log,
+    )
+
+
+def _loopback(host: str) -> str:
+    """Where a service listening on `host` is reached from this machine."""
+    if host in ("", "0.0.0.0"):  # noqa: S104 - reading a listen address, not binding
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
 
 
 class HealthOnly:
@@ -133,6 +190,6 @@ CATALOGUE: dict[str, Callable[[Shared], Service]] = {
     "tracker": _tracker,
     "site": _site,
     "client": _client,
-    "crossseed": _health_only("crossseed"),
+    "crossseed": _crossseed,
     "debrid": _health_only("debrid"),
 }

@@ -97,3 +97,13 @@ def diff(
         )
     else:
         typer.echo(f"{decision.value}: {reason}")
+
+
+@crossseed_app.command("api-key")
+def api_key(config: ConfigOption = None) -> None:
+    """Print the daemon's API key (generated and kept in the data directory if not set)."""
+    from torrentstack.services import crossseed_api_key
+
+    settings = load_settings(config)
+    key, _ = crossseed_api_key(settings, settings.data_dir())
+    typer.echo(key)

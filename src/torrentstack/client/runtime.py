@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -64,6 +65,7 @@ class ClientRuntime:
         clock: Clock,
         stop: asyncio.Event,
         access_log: bool = False,
+        service_accounts: Mapping[str, str] | None = None,
     ) -> None:
         self.settings = settings
         self.access_log = access_log
@@ -77,6 +79,8 @@ class ClientRuntime:
             localhost_auth=settings.localhost_auth,
             whitelist=settings.auth_subnet_whitelist,
         )
+        for user, password in (service_accounts or {}).items():
+            self.auth.service_accounts[user] = hash_password(password)
         self.api = WebApi(
             PERSONAS[settings.persona],
             self.auth,

@@ -99,6 +99,9 @@ class Authenticator:
         self.set_whitelist(whitelist)
         self.sessions: dict[str, Session] = {}
         self._failures: dict[str, _Failures] = {}
+        # user -> password hash: logins of the stack's other services (cross-seed), beside the
+        # WebUI user; not changed by the WebUI's preferences
+        self.service_accounts: dict[str, str] = {}
 
     def set_whitelist(self, networks: Sequence[str]) -> None:
         """Networks whose clients need no login; malformed entries are skipped."""
@@ -125,11 +128,14 @@ class Authenticator:
         neither table only grows.
         """
         self.expire()
-        good = hmac.compare_digest(username.encode(), self.username.encode())
+        stored = self.service_accounts.get(username)
+        if stored is None:
+            stored = self.password_hash
+            good = hmac.compare_digest(username.encode(), self.username.encode())
+        else:
+            good = True
         loop = asyncio.get_running_loop()
-        checked = loop.run_in_executor(
-            _hashing, self._check_unless_banned, ip, password, self.password_hash
-        )
+        checked = loop.run_in_executor(_hashing, self._check_unless_banned, ip, password, stored)
         verdict = await checked
         if verdict is None:
             return "banned"  # banned meanwhile: nothing more to count
