@@ -22,6 +22,9 @@ Hierarchy::
     │   ├── Conflict                 409
     │   └── BadData                  415
     │       └── NotATorrent          torrents/add: a file that is not a torrent
+    ├── TorrentClientError           crossseed/clients/base.py: a client unreachable or refusing, its label
+    ├── LinkError                    crossseed/linking.py: a file not linked, link type and both paths
+    │   └── LinkRefused              the file system refuses that link type (EXDEV, EPERM, EOPNOTSUPP)
     ├── InvalidTorrent               site/torrents/metafile.py: an upload that is no usable .torrent
     ├── LoginFailed                  site/accounts/login_flow.py: a site refused a login, HTTP status
     ├── NewznabError                 site/torznab/query.py: Newznab error code + description
