@@ -12,6 +12,8 @@ sizes, sorted, when the announce gives one. Distances are computed by rapidfuzz 
 from __future__ import annotations
 
 import bisect
+import sys
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -72,36 +74,74 @@ def _max_distance(keys: Iterable[str]) -> int:
 
 
 class _Bucket:
-    """Key titles of one element: exact lookup and by length."""
+    """Key titles of one element: exact lookup and by length. A key held by one searchee maps
+    to its id, by several to a list (most keys are one searchee's: no list for those)."""
 
-    __slots__ = ("by_key", "by_length")
+    __slots__ = ("by_key", "by_length", "size", "size_ids", "sizes")
 
     def __init__(self) -> None:
-        self.by_key: dict[str, list[int]] = {}
+        self.by_key: dict[str, int | list[int]] = {}
         self.by_length: dict[int, list[str]] = {}
+        self.size = 0
+        self.sizes = array("q")  # its searchees' lengths, ascending (once per searchee)
+        self.size_ids = array("q")  # their ids, in that order
+
+    def window(self, size: int, fuzz: float) -> array[int]:
+        """The ids of this bucket's searchees whose length is within `fuzz` of `size`."""
+        low = bisect.bisect_left(self.sizes, size - fuzz * size)
+        high = bisect.bisect_right(self.sizes, size + fuzz * size)
+        return self.size_ids[low:high]
+
+    def enter(self, length: int, ident: int) -> None:
+        at = bisect.bisect_right(self.sizes, length)
+        self.sizes.insert(at, length)
+        self.size_ids.insert(at, ident)
+
+    def leave(self, length: int, ident: int) -> None:
+        at = bisect.bisect_left(self.sizes, length)
+        while at < len(self.sizes) and self.sizes[at] == length:
+            if self.size_ids[at] == ident:
+                del self.sizes[at]
+                del self.size_ids[at]
+                return
+            at += 1
 
     def add(self, key: str, ident: int) -> None:
-        ids = self.by_key.get(key)
-        if ids is None:
-            self.by_key[key] = [ident]
+        held = self.by_key.get(key)
+        self.size += 1
+        if held is None:
+            self.by_key[key] = ident
             self.by_length.setdefault(len(key), []).append(key)
+        elif isinstance(held, list):
+            held.append(ident)
         else:
-            ids.append(ident)
+            self.by_key[key] = [held, ident]
 
     def remove(self, key: str, ident: int) -> None:
-        ids = self.by_key.get(key)
-        if ids is None or ident not in ids:
+        held = self.by_key.get(key)
+        if held is None:
             return
-        ids.remove(ident)
-        if not ids:
+        if isinstance(held, list):
+            if ident in held:
+                held.remove(ident)
+                self.size -= 1
+            if len(held) == 1:
+                self.by_key[key] = held[0]
+            return
+        if held == ident:
+            self.size -= 1
             del self.by_key[key]
             self.by_length[len(key)].remove(key)
 
+    def ids(self, key: str) -> list[int]:
+        held = self.by_key.get(key)
+        if held is None:
+            return []
+        return held if isinstance(held, list) else [held]
+
     def near(self, key: str, limit: int) -> Iterator[int]:
         """Ids whose key is within `limit` and within their own key's third of `key`."""
-        exact = self.by_key.get(key)
-        if exact:
-            yield from exact
+        yield from self.ids(key)
         for length in range(len(key) - limit, len(key) + limit + 1):
             choices = self.by_length.get(length)
             if not choices:
@@ -111,44 +151,68 @@ class _Bucket:
                 key, choices, scorer=Levenshtein.distance, score_cutoff=own, limit=None
             ):
                 if other != key and dist <= own:
-                    yield from self.by_key[other]
+                    yield from self.ids(other)
+
+
+def _close(keys: NameKeys, others: tuple[str, ...] | None) -> bool:
+    """cross-seed's pairing rule: some pair of key titles within a third of the shorter."""
+    if not others:
+        return False
+    limit = min(_max_distance(keys.key_titles), _max_distance(others))
+    return any(
+        Levenshtein.distance(a, b, score_cutoff=limit) <= limit
+        for a in keys.key_titles
+        for b in others
+    )
 
 
 class Library:
-    """Every searchee the user has, indexed for announce lookups; ids are stable until removal."""
+    """Every searchee the user has, indexed for announce lookups; ids are stable until removal.
+
+    Per searchee it keeps the searchee, its keys in one bucket, and its info hash or path in a
+    dictionary; sizes are sorted on demand into two arrays (after a change, at the next lookup
+    by size)."""
 
     def __init__(self) -> None:
-        self._entries: dict[int, Searchee] = {}
-        self._keys: dict[int, NameKeys | None] = {}
+        self._entries: list[Searchee | None] = []
+        self._keys: list[tuple[str, ...] | None] = []  # key titles by id (the bucket's strings)
+        self._count = 0
         self._buckets: dict[str | None, _Bucket] = {}
         self._by_hash: dict[str, int] = {}
         self._by_path: dict[str, int] = {}
-        self._unkeyed: list[tuple[int, int]] = []  # (length, id), sorted: the size fallback
-        self._next = 0
+        self._sizes = array("q")  # lengths, ascending
+        self._size_ids = array("q")  # the ids in that order
+        self._sorted = True
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return self._count
 
     def __iter__(self) -> Iterator[Searchee]:
-        return iter(self._entries.values())
+        return (s for s in self._entries if s is not None)
 
     def add(self, searchee: Searchee) -> int:
         """Add (or replace the entry with the same info hash or path) and return its id."""
-        old = self._by_hash.get(searchee.info_hash or "") or self._by_path.get(searchee.path or "")
+        old = self._by_hash.get(searchee.info_hash or "")
+        if old is None:
+            old = self._by_path.get(searchee.path or "")
         if old is not None:
             self.remove(old)
-        ident = self._next
-        self._next += 1
-        self._entries[ident] = searchee
+        ident = len(self._entries)
+        self._entries.append(searchee)
+        self._count += 1
         keys = name_keys(searchee.title)
-        self._keys[ident] = keys
-        if keys is not None:
+        if keys is None:
+            self._keys.append(None)
+        else:
             bucket = self._buckets.get(keys.element)
             if bucket is None:
                 bucket = self._buckets[keys.element] = _Bucket()
-            for k in keys.key_titles:
+            shared = tuple(sys.intern(k) for k in keys.key_titles)  # one copy of each key
+            for k in shared:
                 bucket.add(k, ident)
-        bisect.insort(self._unkeyed, (searchee.length, ident))
+            bucket.enter(searchee.length, ident)
+            self._keys.append(shared)
+        self._sorted = False
         if searchee.info_hash:
             self._by_hash[searchee.info_hash] = ident
         if searchee.path:
@@ -156,17 +220,19 @@ class Library:
         return ident
 
     def remove(self, ident: int) -> None:
-        searchee = self._entries.pop(ident, None)
+        searchee = self._entries[ident] if 0 <= ident < len(self._entries) else None
         if searchee is None:
             return
-        keys = self._keys.pop(ident)
+        self._entries[ident] = None
+        self._keys[ident] = None
+        self._count -= 1
+        keys = name_keys(searchee.title)
         if keys is not None:
             bucket = self._buckets[keys.element]
             for k in keys.key_titles:
                 bucket.remove(k, ident)
-        i = bisect.bisect_left(self._unkeyed, (searchee.length, ident))
-        if i < len(self._unkeyed) and self._unkeyed[i] == (searchee.length, ident):
-            del self._unkeyed[i]
+            bucket.leave(searchee.length, ident)
+        self._sorted = False
         if searchee.info_hash and self._by_hash.get(searchee.info_hash) == ident:
             del self._by_hash[searchee.info_hash]
         if searchee.path and self._by_path.get(searchee.path) == ident:
@@ -176,13 +242,23 @@ class Library:
         """Make the library exactly `searchees` (a re-read of a client or folder)."""
         wanted = list(searchees)
         keep = {s.info_hash or s.path for s in wanted}
-        for ident, s in list(self._entries.items()):
-            if (s.info_hash or s.path) not in keep:
-                self.remove(ident)
+        for number, held in enumerate(self._entries):
+            if held is not None and (held.info_hash or held.path) not in keep:
+                self.remove(number)
         for s in wanted:
-            ident = self._by_hash.get(s.info_hash or "") or self._by_path.get(s.path or "")
+            ident = self._by_hash.get(s.info_hash or "")
+            if ident is None:
+                ident = self._by_path.get(s.path or "")
             if ident is None or self._entries[ident] != s:
                 self.add(s)
+        if len(self._entries) > 2 * self._count + 1024:
+            self._compact()
+
+    def _compact(self) -> None:
+        kept = [s for s in self._entries if s is not None]
+        self.__init__()  # type: ignore[misc]
+        for s in kept:
+            self.add(s)
 
     def by_info_hash(self, info_hash: str) -> Searchee | None:
         ident = self._by_hash.get(info_hash.lower())
@@ -196,25 +272,46 @@ class Library:
         return set(self._by_hash)
 
     def similar(self, name: str, size: int | None = None, fuzz: float = 0.02) -> list[Searchee]:
-        """Searchees an announced `name` may be (cross-seed's getSimilarByName)."""
+        """Searchees an announced `name` may be (cross-seed's getSimilarByName).
+
+        With a size, only searchees within the fuzzy size range can be a match (any other is a
+        FUZZY_SIZE_MISMATCH): the name's bucket is read by size, a binary search.
+        """
         keys = name_keys(name)
         found: dict[int, None] = {}
         if keys is not None:
             bucket = self._buckets.get(keys.element)
-            if bucket is not None:
+            if bucket is None:
+                return []
+            if size:
+                for ident in bucket.window(size, fuzz):
+                    if _close(keys, self._keys[ident]):
+                        found[ident] = None
+            else:
                 limit = _max_distance(keys.key_titles)
                 for k in keys.key_titles:
                     found.update(dict.fromkeys(bucket.near(k, limit)))
         elif size:
             found.update(dict.fromkeys(self._fuzzy_by_size(strip_extension(name), size, fuzz)))
-        return [self._entries[i] for i in found]
+        return [s for i in found if (s := self._entries[i]) is not None]
+
+    def _size_window(self, size: int, fuzz: float) -> array[int]:
+        if not self._sorted:
+            order = sorted((s.length, i) for i, s in enumerate(self._entries) if s is not None)
+            self._sizes = array("q", (length for length, _ in order))
+            self._size_ids = array("q", (i for _, i in order))
+            self._sorted = True
+        low = bisect.bisect_left(self._sizes, size - fuzz * size)
+        high = bisect.bisect_right(self._sizes, size + fuzz * size)
+        return self._size_ids[low:high]
 
     def _fuzzy_by_size(self, stem: str, size: int, fuzz: float) -> Iterator[int]:
-        low = bisect.bisect_left(self._unkeyed, (int(size * (1 - fuzz)), -1))
-        high = bisect.bisect_right(self._unkeyed, (int(size * (1 + fuzz)) + 1, -1))
         limit = len(stem) // _DIVISOR
-        for _, ident in self._unkeyed[low:high]:
-            other = strip_extension(self._entries[ident].title)
+        for ident in self._size_window(size, fuzz):
+            searchee = self._entries[ident]
+            if searchee is None:
+                continue
+            other = strip_extension(searchee.title)
             own = min(limit, len(other) // _DIVISOR)
             if Levenshtein.distance(stem, other, score_cutoff=own) <= own:
                 yield ident
