@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.crossseed.clients.conftest import FILES, NAME, Seeded
+from tests.support.seeded_clients import FILES, NAME, Seeded
 from torrentstack.crossseed.clients.base import TAG
 from torrentstack.crossseed.decision import ActionResult, Decision
 

@@ -6,8 +6,6 @@ No client library here: each `clients/<kind>.py` imports its own and translates 
 
 from __future__ import annotations
 
-import urllib.parse
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -95,20 +93,3 @@ def torrent_filename(meta: Metafile) -> str:
     """`<name>.cross-seed.torrent`, the name made safe for a file system (no separators)."""
     safe = meta.name.replace("/", "_").replace("\\", "_").replace("\x00", "") or meta.info_hash
     return f"{safe}.{TAG}.torrent"
-
-
-def tracker_host(url: str) -> str | None:
-    """A tracker as cross-seed keeps it: the URL's host[:port] (no passkey), None if not a URL."""
-    try:
-        parts = urllib.parse.urlsplit(url.strip())
-        parts.port  # noqa: B018 (raises ValueError on a bad port)
-    except ValueError:
-        return None
-    if not parts.scheme or not parts.netloc:
-        return None
-    return parts.netloc.rsplit("@", 1)[-1].lower()
-
-
-def tracker_hosts(urls: Iterable[str]) -> tuple[str, ...]:
-    """The hosts of `urls`, first-seen order, without duplicates or non-URLs."""
-    return tuple(dict.fromkeys(h for h in map(tracker_host, urls) if h))

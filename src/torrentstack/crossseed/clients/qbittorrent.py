@@ -22,11 +22,11 @@ from torrentstack.crossseed.clients.base import (
     duplicate_category,
     should_recheck,
     torrent_filename,
-    tracker_hosts,
 )
 from torrentstack.crossseed.clients.entry import ClientEntry
 from torrentstack.crossseed.decision import ActionResult, Decision
 from torrentstack.crossseed.searchee import File, Metafile, Searchee
+from torrentstack.crossseed.trackers import tracker_hosts
 
 logger = logging.getLogger(__name__)
 
