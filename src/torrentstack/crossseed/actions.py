@@ -14,13 +14,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from torrentstack.bittorrent import metainfo
 from torrentstack.crossseed.clients.base import TorrentClient
 from torrentstack.crossseed.decision import ActionResult, Decision
+from torrentstack.crossseed.linking import LinkError, LinkType, destination_dir, link_metafile
 from torrentstack.crossseed.media import media_type
 from torrentstack.crossseed.searchee import Metafile, Searchee, SearcheeSource
+from torrentstack.errors import FormatError
 
 logger = logging.getLogger(__name__)
 
+_SAVED = re.compile(r"^\[(?P<kind>[^\]]*)\]\[(?P<tracker>[^\]]*)\]")
 _UNSAFE = re.compile(r'[/\\\x00-\x1f<>:"|?*]')
 _MAX_NAME = 255
 
@@ -42,6 +46,9 @@ class ActionSettings:
     action: str  # "save" or "inject"
     output_dir: Path
     link_category: str | None = "cross-seed-link"
+    link_dir: str | None = None  # the first of linkDirs: link there, then inject from there
+    link_type: LinkType = LinkType.HARDLINK
+    flat_linking: bool = False
 
 
 class Actions:
@@ -57,6 +64,22 @@ class Actions:
         path = folder / saved_name(meta, tracker)
         path.write_bytes(meta.raw)
         return path
+
+    def saved(self) -> list[tuple[Path, Metafile, str]]:
+        """The .torrent files waiting in the output folder: (path, torrent, tracker)."""
+        found = []
+        folder = self.settings.output_dir
+        if not folder.is_dir():
+            return []
+        for path in sorted(folder.glob("*.torrent")):
+            try:
+                meta = Metafile.from_metainfo(metainfo.parse(path.read_bytes()))
+            except (OSError, FormatError) as exc:
+                logger.warning("skipping %s: %s", path.name, exc)
+                continue
+            m = _SAVED.match(path.name)
+            found.append((path, meta, m.group("tracker") if m else ""))
+        return found
 
     async def perform(
         self, meta: Metafile, searchee: Searchee, decision: Decision, tracker: str
@@ -75,8 +98,23 @@ class Actions:
             if complete is False:
                 await asyncio.to_thread(self.save, meta, tracker)
                 return ActionResult.TORRENT_NOT_COMPLETE
+        save_path: str | None = None
+        if self.settings.link_dir:
+            save_path = destination_dir(
+                self.settings.link_dir, tracker, flat=self.settings.flat_linking
+            )
+            try:
+                await link_metafile(meta, searchee, decision, save_path, self.settings.link_type)
+            except LinkError as exc:
+                logger.warning("cannot link %s: %s; saved instead", meta.name, exc)
+                await asyncio.to_thread(self.save, meta, tracker)
+                return ActionResult.FAILURE
         result = await client.inject(
-            meta, searchee, decision, link_category=self.settings.link_category
+            meta,
+            searchee,
+            decision,
+            save_path=save_path,
+            link_category=self.settings.link_category,
         )
         if result is ActionResult.FAILURE:
             await asyncio.to_thread(self.save, meta, tracker)

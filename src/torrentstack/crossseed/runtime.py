@@ -1,9 +1,10 @@
 """The cross-seed daemon as a service of the stack: its API on :2468, the library kept fresh from
 the clients (and torrent/data folders), announces and webhooks answered, jobs on their cadence.
 
-The library is re-read from the sources every `REFRESH` seconds in the background, and at once
-when an announce finds nothing and the last read is older than `STALE` seconds (a torrent added
-a moment ago is found; a stream of unrelated announces does not re-read the clients each time).
+The library is re-read from the sources every `REFRESH` seconds in the background, and when an
+announce finds nothing, unless a read began after the announce arrived (concurrent announces
+share one read). A qBittorrent client is read through /sync/maindata, so a read costs one small
+request when nothing changed, and files are asked once per torrent.
 """
 
 from __future__ import annotations
@@ -24,23 +25,24 @@ from torrentstack.crossseed.actions import Actions, ActionSettings
 from torrentstack.crossseed.api import JobOutcome, WebhookRequest, crossseed_app
 from torrentstack.crossseed.blocklist import Blocklist
 from torrentstack.crossseed.clients import ClientOptions, TorrentClient, make_client
-from torrentstack.crossseed.decide import MatchOptions
-from torrentstack.crossseed.decision import MatchMode
+from torrentstack.crossseed.decide import MatchOptions, assess_metafile
+from torrentstack.crossseed.decision import ActionResult, Decision, MatchMode
 from torrentstack.crossseed.library import Library
+from torrentstack.crossseed.linking import LinkType
 from torrentstack.crossseed.pipeline import CrossSeeder
 from torrentstack.crossseed.prefilter import FilterOptions, Trigger, why_excluded
 from torrentstack.crossseed.search import Searcher
 from torrentstack.crossseed.searchee import Candidate, Searchee
-from torrentstack.crossseed.sources import read_data_dirs, read_torrent_dir
+from torrentstack.crossseed.sources.data_dirs import DataDirs
+from torrentstack.crossseed.sources.torrent_dir import TorrentDir
 from torrentstack.crossseed.store import CrossseedStore
-from torrentstack.crossseed.torznab import TorznabIndexer
+from torrentstack.crossseed.torznab.client import TorznabIndexer
 from torrentstack.serving.health import with_healthz
 from torrentstack.serving.server import Listener
 
 logger = logging.getLogger(__name__)
 
 REFRESH = 300.0
-STALE = 5.0
 
 
 def filter_options(settings: CrossseedSettings, **overrides: Any) -> FilterOptions:
@@ -93,7 +95,19 @@ class CrossseedRuntime:
         self.indexers = [TorznabIndexer(url, clock=clock) for url in (*settings.torznab, *indexers)]
         output = Path(settings.output_dir) if settings.output_dir else data_dir / "cross-seeds"
         self.actions = Actions(
-            ActionSettings(settings.action, output, settings.link_category), self.clients
+            ActionSettings(
+                settings.action,
+                output,
+                settings.link_category,
+                link_dir=settings.link_dirs[0] if settings.link_dirs else None,
+                link_type=LinkType(settings.link_type),
+                flat_linking=settings.flat_linking,
+            ),
+            self.clients,
+        )
+        self.torrent_dir = TorrentDir(settings.torrent_dir) if settings.torrent_dir else None
+        self.data_dirs = (
+            DataDirs(settings.data_dirs, settings.max_data_depth) if settings.data_dirs else None
         )
         self.library = Library()
         self.seeder = CrossSeeder(
@@ -107,8 +121,9 @@ class CrossseedRuntime:
         )
         self.searcher = Searcher(self.seeder, self.indexers, self.store)
         self._read_at: float | None = None
+        self._read_began = float("-inf")
         self._reading = asyncio.Lock()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
 
     # --- the library ---------------------------------------------------------------------
 
@@ -117,9 +132,13 @@ class CrossseedRuntime:
         s = self.settings
         return bool((s.use_client_torrents and self.clients) or s.torrent_dir or s.data_dirs)
 
-    async def refresh(self) -> None:
-        """Re-read every searchee source; a source that fails keeps its previous entries out."""
+    async def refresh(self, *, unless_read_since: float | None = None) -> None:
+        """Re-read every searchee source; a source that fails keeps its previous entries out.
+        With `unless_read_since`, a read that began at or after that time is enough."""
         async with self._reading:
+            if unless_read_since is not None and self._read_began >= unless_read_since:
+                return
+            self._read_began = self.clock()
             found: list[Searchee] = []
             if self.settings.use_client_torrents:
                 for client in self.clients:
@@ -127,23 +146,12 @@ class CrossseedRuntime:
                         found.extend(await client.searchees())
                     except Exception as exc:
                         logger.warning("cross-seed: cannot read %s: %s", client.label, exc)
-            if self.settings.torrent_dir:
-                found.extend(await read_torrent_dir(Path(self.settings.torrent_dir)))
-            if self.settings.data_dirs:
-                found.extend(
-                    await read_data_dirs(
-                        [Path(d) for d in self.settings.data_dirs], self.settings.max_data_depth
-                    )
-                )
+            if self.torrent_dir is not None:
+                found.extend(await self.torrent_dir.searchees())
+            if self.data_dirs is not None:
+                found.extend(await self.data_dirs.searchees())
             self.library.replace(found)
             self._read_at = self.clock()
-
-    async def _fresh_enough(self) -> bool:
-        """Re-read the sources if the last read is stale; whether anything was re-read."""
-        if self._read_at is not None and self.clock() - self._read_at < STALE:
-            return False
-        await self.refresh()
-        return True
 
     async def _existing(self) -> set[str]:
         hashes = self.library.info_hashes()
@@ -162,10 +170,12 @@ class CrossseedRuntime:
     async def announce(self, candidate: Candidate) -> tuple[int, str]:
         if not self.has_sources:
             return 503, "no searchee source configured (torrent_clients, torrent_dir, data_dirs)"
+        arrived = self.clock()
         if self._read_at is None:
             await self.refresh()
         outcome = await self.seeder.announce(candidate)
-        if not outcome.assessments and await self._fresh_enough():
+        if not outcome.assessments:
+            await self.refresh(unless_read_since=arrived)
             outcome = await self.seeder.announce(candidate)
         return int(outcome.response), outcome.message
 
@@ -207,7 +217,35 @@ class CrossseedRuntime:
         if name == "updateIndexerCaps":
             await self.searcher.update_caps()
             return JobOutcome(200, f"{name}: done")
+        if name == "inject" and self.settings.action == "inject":
+            task = asyncio.create_task(self.inject_saved())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            return JobOutcome(200, f"{name}: running ahead of schedule")
         return JobOutcome(404, f"{name}: this job is not enabled")
+
+    async def inject_saved(self) -> int:
+        """Retry the .torrent files waiting in the output folder (failed or premature
+        injections); each one injected or found in the client is removed. The number injected."""
+        await self.refresh()
+        existing = await self._existing()
+        injected = 0
+        for path, meta, tracker in await asyncio.to_thread(self.actions.saved):
+            for searchee in self.seeder.similar(
+                Candidate(meta.name, meta.info_hash, None, tracker, size=meta.length)
+            ):
+                decision = assess_metafile(searchee, meta, self.options.match, existing)
+                if decision is Decision.INFO_HASH_ALREADY_EXISTS:
+                    await asyncio.to_thread(path.unlink, True)
+                    break
+                if not decision.is_match:
+                    continue
+                result = await self.actions.perform(meta, searchee, decision, tracker)
+                if result in (ActionResult.INJECTED, ActionResult.ALREADY_EXISTS):
+                    injected += result is ActionResult.INJECTED
+                    await asyncio.to_thread(path.unlink, True)
+                    break
+        return injected
 
     async def search_all(self) -> int:
         """One full search of every searchee the prefilter keeps; the matches found."""
@@ -254,3 +292,4 @@ class CrossseedRuntime:
             await client.close()
         for indexer in self.indexers:
             await indexer.aclose()
+        await self.searcher.aclose()

@@ -100,6 +100,12 @@ class QBittorrent:
         )
         self._started = False
         self._start_lock = asyncio.Lock()
+        # the client's torrents as /sync/maindata keeps them (only changes are fetched), and
+        # each torrent's files and tracker hosts, asked once (they do not change)
+        self._rid = 0
+        self._listed: dict[str, dict[str, Any]] = {}
+        self._details: dict[str, tuple[tuple[File, ...], tuple[str, ...]]] = {}
+        self._reading = asyncio.Lock()
 
     async def _call(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         try:
@@ -133,24 +139,42 @@ class QBittorrent:
                 return _info(raw)
         return None
 
+    def _sync(self) -> None:
+        """Bring `_listed` up to date through /sync/maindata (a full list only the first time)."""
+        data = cast("Mapping[str, Any]", self._api.sync_maindata(rid=self._rid))
+        if data.get("full_update"):
+            self._listed = {}
+        for info_hash, changes in (data.get("torrents") or {}).items():
+            self._listed.setdefault(str(info_hash), {}).update(changes)
+        for info_hash in data.get("torrents_removed") or ():
+            self._listed.pop(str(info_hash), None)
+            self._details.pop(str(info_hash), None)
+        self._rid = int(data.get("rid") or 0)
+
     def _searchees_sync(self) -> list[Searchee]:
+        self._sync()
         out = []
-        for raw in _rows(self._api.torrents_info()):
-            listed = _rows(self._api.torrents_files(torrent_hash=raw["hash"]))
-            files = tuple(File(str(f["name"]), int(f["size"])) for f in listed)
-            if not files:  # a magnet without metadata yet
-                continue
-            trackers = _rows(self._api.torrents_trackers(torrent_hash=raw["hash"]))
+        for info_hash, listed in self._listed.items():
+            raw = {**listed, "hash": info_hash}
+            details = self._details.get(info_hash)
+            if details is None:
+                rows = _rows(self._api.torrents_files(torrent_hash=info_hash))
+                files = tuple(File(str(f["name"]), int(f["size"])) for f in rows)
+                if not files:  # a magnet without metadata yet: asked again next time
+                    continue
+                trackers = _rows(self._api.torrents_trackers(torrent_hash=info_hash))
+                details = (files, tracker_hosts(str(t["url"]) for t in trackers))
+                self._details[info_hash] = details
             info = _info(raw)
             out.append(
                 Searchee(
-                    name=str(raw["name"]),
-                    files=files,
+                    name=str(raw.get("name", "")),
+                    files=details[0],
                     info_hash=_v1_hash(raw),
                     save_path=info.save_path,
                     category=info.category,
                     tags=_split_tags(str(raw.get("tags") or "")),
-                    trackers=tracker_hosts(str(t["url"]) for t in trackers),
+                    trackers=details[1],
                     client=self.label,
                     complete=info.complete,
                     auto_tmm=info.auto_tmm,
@@ -163,7 +187,8 @@ class QBittorrent:
 
     async def searchees(self) -> list[Searchee]:
         await self._start()
-        return await self._call(self._searchees_sync)
+        async with self._reading:
+            return await self._call(self._searchees_sync)
 
     async def info_hashes(self) -> set[str]:
         return {_v1_hash(raw) for raw in await self._all()}
