@@ -75,7 +75,9 @@ def _torrent(root: Path, name: str, files: list[dict[str, Any]], spec: dict[str,
     return meta
 
 
-def build_library(data: Path, scratch: Path) -> tuple[list[tuple[Metafile, bool]], dict[str, bytes]]:
+def build_library(
+    data: Path, scratch: Path
+) -> tuple[list[tuple[Metafile, bool]], dict[str, bytes]]:
     """(client torrents with completeness, servedAs -> candidate .torrent bytes)."""
     in_client: list[tuple[Metafile, bool]] = []
     served: dict[str, bytes] = {}
@@ -101,11 +103,17 @@ def _rewrite(text: str, links: dict[str, str], data: Path) -> str:
     for served, link in sorted(links.items(), key=lambda kv: -len(kv[0])):
         text = text.replace(f"{base}/{served}", link)
         text = text.replace(quote(f"{base}/{served}", safe=""), quote(link, safe=""))
-    text = text.replace(base, links["__base__"]).replace(quote(base, safe=""), quote(links["__base__"], safe=""))
-    return text.replace(ORACLE_DATA, str(data)).replace(quote(ORACLE_DATA, safe=""), quote(str(data), safe=""))
+    text = text.replace(base, links["__base__"]).replace(
+        quote(base, safe=""), quote(links["__base__"], safe="")
+    )
+    return text.replace(ORACLE_DATA, str(data)).replace(
+        quote(ORACLE_DATA, safe=""), quote(str(data), safe="")
+    )
 
 
-async def replay(daemon: str, run: str, links: dict[str, str], data: Path) -> list[tuple[str, int, int]]:
+async def replay(
+    daemon: str, run: str, links: dict[str, str], data: Path
+) -> list[tuple[str, int, int]]:
     """Send the recorded requests of `run`; (id, recorded status, ours) for each."""
     results = []
     async with httpx.AsyncClient(base_url=daemon, timeout=60) as http:
@@ -248,7 +256,11 @@ async def test_save_action_answers_as_the_original(tmp_path, database_settings, 
         await asyncio.to_thread(_wait_until, native, library)
         out = tmp_path / "out"
         settings = _settings(
-            tmp_path, database_settings, torrent_clients=[nox.url], action="save", output_dir=str(out)
+            tmp_path,
+            database_settings,
+            torrent_clients=[nox.url],
+            action="save",
+            output_dir=str(out),
         )
         settings = settings.model_copy(
             update={"client": settings.client.model_validate({"enabled": False})}
@@ -258,3 +270,48 @@ async def test_save_action_answers_as_the_original(tmp_path, database_settings, 
         _check(results)
         saved = sorted(p.name for p in out.glob("*.torrent"))
         assert any("The.Expanse.S01" in name for name in saved), saved
+
+
+async def test_webhook_searches_the_indexers_and_injects(tmp_path, database_settings, candidates):
+    """POST /api/webhook for a torrent of the client: the Torznab indexer is searched, the same
+    content listed there is downloaded, matched and injected, and seeds at once."""
+    data = tmp_path / "data"
+    library, served = await asyncio.to_thread(build_library, data, tmp_path / "scratch")
+    expanse = RECORDED["library"][0]
+    item = candidates.add(
+        expanse["name"],
+        torrent=served["0.torrent"],
+        size=sum(f["length"] for f in expanse["files"]),
+    )
+    with run_qbittorrent_nox(tmp_path / "nox") as nox:
+        native = await asyncio.to_thread(
+            QbtNative, f"http://{nox.host}:{nox.port}", nox.username, nox.password
+        )
+        for meta, complete in library:
+            await asyncio.to_thread(native.add, meta, data, paused=not complete)
+        await asyncio.to_thread(_wait_until, native, library)
+        settings = _settings(
+            tmp_path, database_settings, torrent_clients=[nox.url], torznab=[candidates.url]
+        )
+        settings = settings.model_copy(
+            update={"client": settings.client.model_validate({"enabled": False})}
+        )
+        async with stack(settings) as ports, httpx.AsyncClient(timeout=30) as http:
+            r = await http.post(
+                f"http://127.0.0.1:{ports['crossseed']}/api/webhook",
+                json={"infoHash": expanse["clientTorrent"]["infoHash"]},
+                headers={"X-Api-Key": KEY},
+            )
+            assert r.status_code == 204
+            injected = Metafile.from_metainfo(parse(served["0.torrent"]))
+
+            def seeding() -> dict[str, Any]:
+                status = native.status(injected.info_hash)
+                assert status is not None and status["progress"] == 1, status
+                return status
+
+            status = await asyncio.to_thread(eventually_sync, seeding, timeout=30, interval=0.1)
+            assert status["downloaded"] == 0
+        searches = [q for q in candidates.requests if q.params.get("t") in ("tvsearch", "search")]
+        assert searches and searches[0].params.get("season") == "1", candidates.requests
+        assert any(q.path.startswith(f"/dl/{item.id}") for q in candidates.requests)
