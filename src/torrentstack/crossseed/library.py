@@ -154,18 +154,6 @@ class _Bucket:
                     yield from self.ids(other)
 
 
-def _close(keys: NameKeys, others: tuple[str, ...] | None) -> bool:
-    """cross-seed's pairing rule: some pair of key titles within a third of the shorter."""
-    if not others:
-        return False
-    limit = min(_max_distance(keys.key_titles), _max_distance(others))
-    return any(
-        Levenshtein.distance(a, b, score_cutoff=limit) <= limit
-        for a in keys.key_titles
-        for b in others
-    )
-
-
 class Library:
     """Every searchee the user has, indexed for announce lookups; ids are stable until removal.
 
@@ -284,9 +272,7 @@ class Library:
             if bucket is None:
                 return []
             if size:
-                for ident in bucket.window(size, fuzz):
-                    if _close(keys, self._keys[ident]):
-                        found[ident] = None
+                found.update(dict.fromkeys(self._close_in(keys, bucket.window(size, fuzz))))
             else:
                 limit = _max_distance(keys.key_titles)
                 for k in keys.key_titles:
@@ -294,6 +280,23 @@ class Library:
         elif size:
             found.update(dict.fromkeys(self._fuzzy_by_size(strip_extension(name), size, fuzz)))
         return [s for i in found if (s := self._entries[i]) is not None]
+
+    def _close_in(self, keys: NameKeys, ids: array[int]) -> Iterator[int]:
+        """The ids whose keys pair with `keys` (cross-seed's rule), distances computed in C."""
+        owners: list[int] = []
+        choices: list[str] = []
+        for ident in ids:
+            for key in self._keys[ident] or ():
+                owners.append(ident)
+                choices.append(key)
+        limit = _max_distance(keys.key_titles)
+        for mine in keys.key_titles:
+            for _, dist, at in extract(
+                mine, choices, scorer=Levenshtein.distance, score_cutoff=limit, limit=None
+            ):
+                ident = owners[at]
+                if dist <= min(limit, _max_distance(self._keys[ident] or ("",))):
+                    yield ident
 
     def _size_window(self, size: int, fuzz: float) -> array[int]:
         if not self._sorted:
