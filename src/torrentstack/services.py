@@ -121,11 +121,12 @@ def crossseed_api_key(settings: Settings, data_dir: Path) -> tuple[str, bool]:
     return generated_secrets.load_or_create(data_dir, "crossseed-api-key")
 
 
-def _crossseed(shared: Shared) -> Service:
+def crossseed_runtime(
+    settings: Settings, database: AsyncEngine, data_dir: Path, clock: Clock
+) -> CrossseedRuntime:
     """cross-seed over the configured clients and indexers; with none configured, the stack's
-    own client (when enabled) is its client."""
-    settings = shared.settings
-    key, created = crossseed_api_key(settings, shared.data_dir)
+    own client (when enabled) is its client. Also what `torrentstack crossseed search` runs."""
+    key, created = crossseed_api_key(settings, data_dir)
     if created:
         logger.warning(
             "cross-seed: generated API key %s (shown once; `torrentstack crossseed api-key` "
@@ -134,20 +135,24 @@ def _crossseed(shared: Shared) -> Service:
         )
     clients: list[str] = []
     if not settings.crossseed.torrent_clients and settings.client.enabled:
+        password, _ = generated_secrets.load_or_create(data_dir, "crossseed-client-password")
         host = _loopback(settings.client.host)
         clients.append(
-            f"qbittorrent:http://{CROSSSEED_USER}:{_crossseed_client_password(shared)}"
-            f"@{host}:{settings.client.port}"
+            f"qbittorrent:http://{CROSSSEED_USER}:{password}@{host}:{settings.client.port}"
         )
     return CrossseedRuntime(
         settings.crossseed,
-        database=shared.database,
-        data_dir=shared.data_dir,
-        clock=shared.clock,
+        database=database,
+        data_dir=data_dir,
+        clock=clock,
         api_key=key,
         clients=clients,
         access_log=settings.log.access_log,
     )
+
+
+def _crossseed(shared: Shared) -> Service:
+    return crossseed_runtime(shared.settings, shared.database, shared.data_dir, shared.clock)
 
 
 def _loopback(host: str) -> str:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress
+from rich.table import Table
 
 from torrentstack.bittorrent import metainfo
 from torrentstack.cli.torrent_files import TorrentFileError
@@ -107,3 +111,64 @@ def api_key(config: ConfigOption = None) -> None:
     settings = load_settings(config)
     key, _ = crossseed_api_key(settings, settings.data_dir())
     typer.echo(key)
+
+
+@crossseed_app.command("search")
+def search(config: ConfigOption = None) -> None:
+    """Search every indexer once for every searchee, with a progress bar and a summary."""
+    settings = load_settings(config)
+    summary = asyncio.run(_search(settings))
+    table = Table(title="cross-seed search")
+    table.add_column("searchees")
+    table.add_column("searched")
+    table.add_column("matches")
+    table.add_column("indexers")
+    table.add_row(
+        str(summary["searchees"]),
+        str(summary["searched"]),
+        str(summary["matches"]),
+        ", ".join(summary["indexers"]) or "none",
+    )
+    Console().print(table)
+
+
+async def _search(settings: Settings) -> dict[str, Any]:
+    from torrentstack.clock import system_clock
+    from torrentstack.crossseed.prefilter import Trigger, why_excluded
+    from torrentstack.db import migrate
+    from torrentstack.db.engine import create_engine
+    from torrentstack.services import crossseed_runtime
+
+    data_dir = settings.data_dir()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(settings.database, data_dir)
+    runtime = crossseed_runtime(settings, engine, data_dir, system_clock)
+    try:
+        await migrate.upgrade(engine)
+        await runtime.searcher.update_caps()
+        await runtime.refresh()
+        searchees = list(runtime.library)
+        wanted = [s for s in searchees if why_excluded(s, Trigger.SEARCH, runtime.options) is None]
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=Console(stderr=True),
+        ) as bar:
+            task = bar.add_task("searching", total=len(wanted))
+
+            def advance(done: int, total: int, searchee: Any) -> None:
+                bar.update(task, completed=done, total=total, description=searchee.name[:40])
+
+            matches = await runtime.searcher.search_all(
+                searchees, runtime.options, settings.crossseed, progress=advance
+            )
+        return {
+            "searchees": len(searchees),
+            "searched": len(wanted),
+            "matches": matches,
+            "indexers": [i.name for i in runtime.indexers],
+        }
+    finally:
+        await runtime.close()
+        await engine.dispose()

@@ -26,7 +26,7 @@ from torrentstack.crossseed.store import CrossseedStore
 from torrentstack.crossseed.torznab.client import LinkSnatcher, TorznabIndexer
 from torrentstack.crossseed.torznab.errors import TorznabError
 from torrentstack.crossseed.torznab.queries import search_key
-from torrentstack.crossseed.torznab.search import search_indexers
+from torrentstack.crossseed.torznab.search import IndexerResult, search_indexers
 
 logger = logging.getLogger(__name__)
 
@@ -76,11 +76,16 @@ class Searcher:
 
     async def search(self, searchee: Searchee, options: FilterOptions) -> int:
         """Search every indexer for one searchee; the number of matches acted on."""
+        return await self._assess(searchee, await self._query(searchee))
+
+    async def _query(self, searchee: Searchee) -> list[IndexerResult]:
         if any(i.known_caps is None for i in self.indexers):
             await self.update_caps()
         release = parse_release(searchee.title)
         kind = media_type(searchee.title, searchee.files)
-        results = await search_indexers(self.indexers, release, kind)
+        return await search_indexers(self.indexers, release, kind)
+
+    async def _assess(self, searchee: Searchee, results: list[IndexerResult]) -> int:
         matches = 0
         for result in results:
             if not result.searched or result.error is not None:
@@ -113,8 +118,9 @@ class Searcher:
                 break
             if searches:
                 await sleep(settings.delay)  # type: ignore[misc]
+            results = await self._query(members[0])  # one search serves the group
             for searchee in members:
-                matches += await self.search(searchee, options)
+                matches += await self._assess(searchee, results)
                 done += 1
                 if progress is not None:
                     progress(done, len(eligible), searchee)
