@@ -315,3 +315,52 @@ async def test_webhook_searches_the_indexers_and_injects(tmp_path, database_sett
         searches = [q for q in candidates.requests if q.params.get("t") in ("tvsearch", "search")]
         assert searches and searches[0].params.get("season") == "1", candidates.requests
         assert any(q.path.startswith(f"/dl/{item.id}") for q in candidates.requests)
+
+
+async def test_rss_job_scans_the_feed_and_injects(tmp_path, database_settings, candidates):
+    """POST /api/job rss (rss_cadence set): the indexer's newest listings are paired with the
+    library like announces, and the twin of the movie is injected."""
+    data = tmp_path / "data"
+    library, served = await asyncio.to_thread(build_library, data, tmp_path / "scratch")
+    movie = RECORDED["library"][1]
+    candidates.add("Unrelated.Show.S05E01.720p.HDTV.x264-LOL", torrent=served["mismatch.torrent"])
+    candidates.add(
+        movie["name"].removesuffix(".mkv"),
+        torrent=served["1.torrent"],
+        size=sum(f["length"] for f in movie["files"]),
+        category=2000,
+    )
+    with run_qbittorrent_nox(tmp_path / "nox") as nox:
+        native = await asyncio.to_thread(
+            QbtNative, f"http://{nox.host}:{nox.port}", nox.username, nox.password
+        )
+        for meta, complete in library:
+            await asyncio.to_thread(native.add, meta, data, paused=not complete)
+        await asyncio.to_thread(_wait_until, native, library)
+        settings = _settings(
+            tmp_path,
+            database_settings,
+            torrent_clients=[nox.url],
+            torznab=[candidates.url],
+            rss_cadence=600,
+        )
+        settings = settings.model_copy(
+            update={"client": settings.client.model_validate({"enabled": False})}
+        )
+        injected = Metafile.from_metainfo(parse(served["1.torrent"]))
+        async with stack(settings) as ports, httpx.AsyncClient(timeout=30) as http:
+            url = f"http://127.0.0.1:{ports['crossseed']}/api/job"
+            r = await http.post(url, json={"name": "rss"}, headers={"X-Api-Key": KEY})
+            assert r.status_code == 200
+
+            def seeding() -> dict[str, Any]:
+                status = native.status(injected.info_hash)
+                assert status is not None and status["progress"] == 1, status
+                return status
+
+            status = await asyncio.to_thread(eventually_sync, seeding, timeout=30, interval=0.1)
+            assert status["downloaded"] == 0
+            downloads = sum(q.path.startswith("/dl/") for q in candidates.requests)
+            r = await http.post(url, json={"name": "search"}, headers={"X-Api-Key": KEY})
+            assert r.status_code == 404  # no search cadence: the job is off, as cross-seed
+        assert downloads >= 1

@@ -103,17 +103,20 @@ class CrossSeeder:
     def match(self) -> MatchOptions:
         return self.options.match
 
-    def similar(self, candidate: Candidate) -> list[Searchee]:
+    def similar(self, candidate: Candidate, trigger: Trigger = Trigger.ANNOUNCE) -> list[Searchee]:
         """The searchees an announced listing may be, filtered and in assessment order."""
         found = self.library.similar(
             candidate.name, candidate.size, self.match.fuzzy_size_threshold
         )
-        kept = [s for s in found if why_excluded(s, Trigger.ANNOUNCE, self.options) is None]
+        kept = [s for s in found if why_excluded(s, trigger, self.options) is None]
         return sorted(kept, key=_order)
 
-    async def announce(self, candidate: Candidate) -> AnnounceOutcome:
+    async def announce(
+        self, candidate: Candidate, trigger: Trigger = Trigger.ANNOUNCE
+    ) -> AnnounceOutcome:
+        """A new listing (an announce, or an RSS item) against the library, acted on."""
         async with self._lookup:
-            searchees = self.similar(candidate)
+            searchees = self.similar(candidate, trigger)
         outcome = AnnounceOutcome(Response.NOTHING)
         if not searchees:
             return outcome

@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from torrentstack.crossseed.decide import MatchOptions, assess_metafile
 from torrentstack.crossseed.decision import ActionResult, Decision, MatchMode
 from torrentstack.crossseed.library import Library
 from torrentstack.crossseed.linking import LinkType
-from torrentstack.crossseed.pipeline import CrossSeeder
+from torrentstack.crossseed.pipeline import CrossSeeder, Response
 from torrentstack.crossseed.prefilter import FilterOptions, Trigger, why_excluded
 from torrentstack.crossseed.search import Searcher
 from torrentstack.crossseed.searchee import Candidate, Searchee
@@ -37,12 +38,14 @@ from torrentstack.crossseed.sources.data_dirs import DataDirs
 from torrentstack.crossseed.sources.torrent_dir import TorrentDir
 from torrentstack.crossseed.store import CrossseedStore
 from torrentstack.crossseed.torznab.client import TorznabIndexer
+from torrentstack.crossseed.torznab.errors import TorznabError
 from torrentstack.serving.health import with_healthz
 from torrentstack.serving.server import Listener
 
 logger = logging.getLogger(__name__)
 
 REFRESH = 300.0
+JOB_CHECK = 60.0
 
 
 def filter_options(settings: CrossseedSettings, **overrides: Any) -> FilterOptions:
@@ -122,6 +125,9 @@ class CrossseedRuntime:
         self.searcher = Searcher(self.seeder, self.indexers, self.store)
         self._read_at: float | None = None
         self._read_began = float("-inf")
+        self._running: set[str] = set()
+        self._last_run: dict[str, float] = {}
+        self._started_at = clock()
         self._reading = asyncio.Lock()
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -208,21 +214,89 @@ class CrossseedRuntime:
             return self.library.by_info_hash(request.info_hash)
         return self.library.by_path(request.path or "")
 
+    def _enabled(self, job: str) -> bool:
+        s = self.settings
+        return {
+            "rss": s.rss_cadence is not None and bool(self.indexers),
+            "search": s.search_cadence is not None and bool(self.indexers),
+            "inject": s.action == "inject",
+            "updateIndexerCaps": bool(self.indexers),
+            "cleanup": True,
+        }.get(job, False)
+
+    def _job(self, name: str) -> Callable[[], Awaitable[Any]]:
+        return {
+            "rss": self.scan_rss,
+            "search": self.search_all,
+            "inject": self.inject_saved,
+            "updateIndexerCaps": self.searcher.update_caps,
+            "cleanup": self.cleanup,
+        }[name]
+
     async def run_job(self, name: str, flags: Mapping[str, bool]) -> JobOutcome:
-        if name == "search":
-            task = asyncio.create_task(self.search_all())
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-            return JobOutcome(200, f"{name}: running ahead of schedule")
-        if name == "updateIndexerCaps":
-            await self.searcher.update_caps()
-            return JobOutcome(200, f"{name}: done")
-        if name == "inject" and self.settings.action == "inject":
-            task = asyncio.create_task(self.inject_saved())
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-            return JobOutcome(200, f"{name}: running ahead of schedule")
-        return JobOutcome(404, f"{name}: this job is not enabled")
+        """Run a job ahead of schedule (cross-seed: 404 when the job is off, 409 when running)."""
+        if not self._enabled(name):
+            return JobOutcome(404, f"{name}: this job is not enabled")
+        if name in self._running:
+            return JobOutcome(409, f"{name}: already running")
+        self._spawn(name)
+        return JobOutcome(200, f"{name}: running ahead of schedule")
+
+    def _spawn(self, name: str) -> None:
+        self._running.add(name)
+
+        async def job() -> None:
+            try:
+                await self._job(name)()
+            except Exception:
+                logger.exception("cross-seed job %s failed", name)
+            finally:
+                self._running.discard(name)
+                self._last_run[name] = self.clock()
+
+        task = asyncio.create_task(job())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def scan_rss(self) -> int:
+        """Every indexer's newest listings since the last scan, each against the library."""
+        await self.refresh()
+        found = 0
+        since_last = self.clock() - self._last_run.get("rss", self.clock() - 86400)
+        for indexer in self.indexers:
+            try:
+                result = await indexer.rss(
+                    await self.store.last_seen_guid(indexer.name), time_since_last_run=since_last
+                )
+            except TorznabError as exc:
+                logger.warning("rss: %s: %s", indexer.name, exc)
+                continue
+            for candidate in result.candidates:
+                outcome = await self.seeder.announce(candidate, Trigger.RSS)
+                found += outcome.response is not Response.NOTHING
+            await self.store.saw_guid(indexer.name, result.last_seen_guid)
+        return found
+
+    async def cleanup(self) -> int:
+        horizon = max(365 * 86400, (self.settings.exclude_recent_search or 0) + 30 * 86400)
+        return await self.store.cleanup(datetime.fromtimestamp(self.clock() - horizon, UTC))
+
+    async def _due_jobs(self) -> None:
+        """Start the jobs whose cadence has come (checked every minute)."""
+        s = self.settings
+        cadences = {
+            "rss": s.rss_cadence,
+            "search": s.search_cadence,
+            "inject": 3600,
+            "updateIndexerCaps": 86400,
+            "cleanup": 86400,
+        }
+        now = self.clock()
+        for name, every in cadences.items():
+            if every is None or not self._enabled(name) or name in self._running:
+                continue
+            if now - self._last_run.get(name, self._started_at) >= every:
+                self._spawn(name)
 
     async def inject_saved(self) -> int:
         """Retry the .torrent files waiting in the output folder (failed or premature
@@ -274,14 +348,19 @@ class CrossseedRuntime:
         return [Listener(self.name, s.host, s.port, app, self.access_log)]
 
     async def run(self, stop: asyncio.Event) -> None:
+        self._started_at = self.clock()
         await self.searcher.update_caps()
+        refreshed = float("-inf")
         while not stop.is_set():
+            if self.clock() - refreshed >= REFRESH:
+                try:
+                    await self.refresh()
+                except Exception:
+                    logger.exception("cross-seed: reading the searchees failed")
+                refreshed = self.clock()
+            await self._due_jobs()
             try:
-                await self.refresh()
-            except Exception:
-                logger.exception("cross-seed: reading the searchees failed")
-            try:
-                await asyncio.wait_for(stop.wait(), REFRESH)
+                await asyncio.wait_for(stop.wait(), JOB_CHECK)
             except TimeoutError:
                 continue
 

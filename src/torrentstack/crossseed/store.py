@@ -6,13 +6,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from torrentstack.bittorrent import metainfo
 from torrentstack.clock import Clock
 from torrentstack.crossseed.decision import Decision
-from torrentstack.crossseed.models import CachedTorrent, DecisionRow, SearchTimestamp
+from torrentstack.crossseed.models import (
+    CachedTorrent,
+    DecisionRow,
+    IndexerState,
+    SearchTimestamp,
+)
 from torrentstack.crossseed.searchee import Candidate, Metafile, Searchee
 from torrentstack.errors import FormatError
 
@@ -120,3 +125,23 @@ class CrossseedStore:
                 select(SearchTimestamp).where(SearchTimestamp.searchee == searchee_key(searchee))
             )
             return {r.indexer: (r.first_searched, r.last_searched) for r in rows.scalars()}
+
+    async def last_seen_guid(self, indexer: str) -> str | None:
+        async with self.sessions() as db:
+            row = await db.get(IndexerState, indexer[:255])
+            return row.last_seen_guid if row is not None else None
+
+    async def saw_guid(self, indexer: str, guid: str | None) -> None:
+        async with self.sessions() as db, db.begin():
+            row = await db.get(IndexerState, indexer[:255])
+            if row is None:
+                db.add(IndexerState(indexer=indexer[:255], status="OK", last_seen_guid=guid))
+            else:
+                row.last_seen_guid = guid
+
+    async def cleanup(self, older_than: datetime) -> int:
+        """Forget decisions and downloaded .torrent files not seen since `older_than`."""
+        async with self.sessions() as db, db.begin():
+            gone = await db.execute(delete(DecisionRow).where(DecisionRow.last_seen < older_than))
+            await db.execute(delete(CachedTorrent).where(CachedTorrent.fetched_at < older_than))
+            return int(getattr(gone, "rowcount", 0) or 0)
