@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from torrentstack.serving.server import Listener
 from torrentstack.serving.service import Service
 from torrentstack.site.registry import SiteRegistry
 from torrentstack.site.runtime import SiteRuntime
+from torrentstack.site.torznab.owner import owner_torznab_key
 from torrentstack.tracker.policy import OpenRegistry, Registry
 from torrentstack.tracker.runtime import TrackerRuntime
 
@@ -140,6 +141,9 @@ def crossseed_runtime(
         clients.append(
             f"qbittorrent:http://{CROSSSEED_USER}:{password}@{host}:{settings.client.port}"
         )
+    source = None
+    if not settings.crossseed.torznab and settings.site.enabled:
+        source = _site_feed(settings, database)
     return CrossseedRuntime(
         settings.crossseed,
         database=database,
@@ -147,8 +151,22 @@ def crossseed_runtime(
         clock=clock,
         api_key=key,
         clients=clients,
+        indexer_source=source,
         access_log=settings.log.access_log,
     )
+
+
+def _site_feed(settings: Settings, database: AsyncEngine) -> Callable[[], Awaitable[list[str]]]:
+    """The site's own Torznab feed under its owner's key, once the site has an owner."""
+    sessions = async_sessionmaker(database, expire_on_commit=False)
+    base = f"http://{_loopback(settings.site.host)}:{settings.site.port}/api/torznab/api"
+
+    async def feed() -> list[str]:
+        async with sessions() as db:
+            key = await owner_torznab_key(db)
+        return [f"{base}?apikey={key}"] if key else []
+
+    return feed
 
 
 def _crossseed(shared: Shared) -> Service:

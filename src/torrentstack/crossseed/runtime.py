@@ -81,6 +81,7 @@ class CrossseedRuntime:
         api_key: str,
         clients: Sequence[str] = (),
         indexers: Sequence[str] = (),
+        indexer_source: Callable[[], Awaitable[list[str]]] | None = None,
         access_log: bool = False,
     ) -> None:
         self.settings = settings
@@ -96,6 +97,8 @@ class CrossseedRuntime:
             make_client(entry, client_options) for entry in (*settings.torrent_clients, *clients)
         ]
         self.indexers = [TorznabIndexer(url, clock=clock) for url in (*settings.torznab, *indexers)]
+        self._indexer_source = indexer_source  # more indexers, found at run time (the site's)
+        self._sourced: dict[str, TorznabIndexer] = {}
         output = Path(settings.output_dir) if settings.output_dir else data_dir / "cross-seeds"
         self.actions = Actions(
             ActionSettings(
@@ -158,6 +161,27 @@ class CrossseedRuntime:
                 found.extend(await self.data_dirs.searchees())
             self.library.replace(found)
             self._read_at = self.clock()
+        await self._source_indexers()
+
+    async def _source_indexers(self) -> None:
+        """Add the indexers the source names now (the site's feed once it has an owner)."""
+        if self._indexer_source is None:
+            return
+        try:
+            urls = await self._indexer_source()
+        except Exception as exc:
+            logger.warning("cross-seed: cannot look up the site's Torznab feed: %s", exc)
+            return
+        for url in set(self._sourced) - set(urls):
+            gone = self._sourced.pop(url)
+            self.indexers.remove(gone)
+            await gone.aclose()
+        for url in urls:
+            if url not in self._sourced:
+                indexer = TorznabIndexer(url, name="site", clock=self.clock)
+                await self._caps(indexer)
+                self._sourced[url] = indexer
+                self.indexers.append(indexer)
 
     async def _existing(self) -> set[str]:
         hashes = self.library.info_hashes()
@@ -167,6 +191,12 @@ class CrossseedRuntime:
             except Exception as exc:
                 logger.warning("cross-seed: cannot list %s: %s", client.label, exc)
         return hashes
+
+    async def _caps(self, indexer: TorznabIndexer) -> None:
+        try:
+            await indexer.caps()
+        except TorznabError as exc:
+            logger.warning("%s: caps unavailable: %s", indexer.name, exc)
 
     async def _snatch(self, candidate: Candidate) -> Any:
         return await self.searcher.snatch(candidate)
@@ -199,6 +229,7 @@ class CrossseedRuntime:
             if searchee is None:
                 logger.info("webhook: no searchee for %s", request.info_hash or request.path)
                 return
+            await self._source_indexers()
             options = filter_options(self.settings, **request.flags)
             reason = why_excluded(searchee, Trigger.WEBHOOK, options)
             if reason is not None:

@@ -46,13 +46,13 @@ class Searcher:
     def __init__(
         self,
         seeder: CrossSeeder,
-        indexers: Sequence[TorznabIndexer],
+        indexers: list[TorznabIndexer],
         store: CrossseedStore,
         *,
         snatch_timeout: float = 30.0,
     ) -> None:
         self.seeder = seeder
-        self.indexers = list(indexers)
+        self.indexers = indexers  # shared with the runtime, which adds the site's feed
         self.store = store
         self.links = LinkSnatcher(timeout=snatch_timeout)
 
