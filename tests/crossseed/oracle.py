@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from torrentstack.crossseed.blocklist import Blocklist
-from torrentstack.crossseed.decide import MatchOptions
-from torrentstack.crossseed.decision import MatchMode
+from torrentstack.crossseed.decide import MatchOptions, assess_candidate, assess_metafile
+from torrentstack.crossseed.decision import Decision, MatchMode
 from torrentstack.crossseed.searchee import Candidate, Metafile, Searchee, files_of
 
 DATA = Path(__file__).parent / "data"
@@ -58,3 +58,27 @@ def candidate(raw: dict[str, Any]) -> Candidate:
         tracker=raw.get("tracker") or "",
         size=raw.get("size"),
     )
+
+
+# what the recorded loopback server answered on these download links
+_SNATCH = {
+    "/429": Decision.RATE_LIMITED,
+    "/404": Decision.DOWNLOAD_FAILED,
+    "/magnet": Decision.MAGNET_LINK,
+}
+
+
+def decide(case: dict[str, Any]) -> Decision:
+    """Our decision for a recorded case (the download's outcome as the recording's server)."""
+    opts = options(case["options"])
+    have = searchee(case["searchee"])
+    existing = set(case.get("existingInfoHashes") or ())
+    if not case.get("candidateIsMetafile"):
+        early = assess_candidate(have, candidate(case["candidate"]), opts)
+        if early is not None:
+            return early
+        link = case["candidate"].get("link") or ""
+        for suffix, outcome in _SNATCH.items():
+            if link.endswith(suffix):
+                return outcome
+    return assess_metafile(have, metafile(case["metafile"]), opts, existing)

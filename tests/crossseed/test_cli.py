@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.crossseed import oracle
+from tests.crossseed.oracle import decide
 from tests.support.cli import assert_one_line_error, run_cli
 from tests.support.torznab_server import torznab_server
 from torrentstack.bittorrent.metainfo import parse
@@ -120,8 +121,6 @@ def test_diff_of_a_file_that_is_not_a_torrent(capsys, pair, tmp_path):
 def test_diff_decides_as_the_daemon(case):
     """`crossseed diff` and the daemon share one decision function: for a pair whose candidate
     is listed under its own name and size, the diff answer is the daemon's assessment."""
-    from tests.crossseed.test_decisions_oracle import decide
-
     meta = oracle.metafile(case["metafile"])
     searchee = oracle.searchee(case["searchee"])
     options = oracle.options(case["options"])

@@ -8,31 +8,10 @@ from typing import Any
 import pytest
 
 from tests.crossseed import oracle
-from torrentstack.crossseed.decide import assess_candidate, assess_metafile
+from tests.crossseed.oracle import decide
 from torrentstack.crossseed.decision import Decision
 
 CASES = oracle.cases("decisions.json")
-# what the recorded loopback server answered on these download links
-_SNATCH = {
-    "/429": Decision.RATE_LIMITED,
-    "/404": Decision.DOWNLOAD_FAILED,
-    "/magnet": Decision.MAGNET_LINK,
-}
-
-
-def decide(case: dict[str, Any]) -> Decision:
-    options = oracle.options(case["options"])
-    searchee = oracle.searchee(case["searchee"])
-    existing = set(case.get("existingInfoHashes") or ())
-    if not case.get("candidateIsMetafile"):
-        early = assess_candidate(searchee, oracle.candidate(case["candidate"]), options)
-        if early is not None:
-            return early
-        link = case["candidate"].get("link") or ""
-        for suffix, outcome in _SNATCH.items():
-            if link.endswith(suffix):
-                return outcome
-    return assess_metafile(searchee, oracle.metafile(case["metafile"]), options, existing)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
