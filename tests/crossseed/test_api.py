@@ -169,6 +169,11 @@ async def test_webhook_by_info_hash_or_path(http, daemon):
     assert daemon.webhooks[0] == WebhookRequest("ab" * 20, None, {})
     assert daemon.webhooks[1].path == "/data/Show.S01"
     assert daemon.webhooks[1].flags == {"includeSingleEpisodes": True, "ignoreCrossSeeds": False}
+    r = await http.post(
+        "/api/webhook", data={"infoHash": "c" * 40, "outputDir": "/srv/out"}, headers=h
+    )
+    assert r.status_code == 204
+    assert daemon.webhooks[2].output_dir == "/srv/out"
 
 
 @pytest.mark.parametrize(
@@ -181,6 +186,7 @@ async def test_webhook_by_info_hash_or_path(http, daemon):
         {"infoHash": "a" * 40, "path": "/data/Show.S01"},
         {"infoHash": "a" * 40, "includeNonVideos": 3},
         {"infoHash": "a" * 40, "outputDir": "/x", "bogus": 1},
+        {"infoHash": "a" * 40, "outputDir": "relative/dir"},
     ],
 )
 async def test_bad_webhooks_are_400(http, daemon, payload):

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from torrentstack.bittorrent import metainfo
@@ -57,6 +57,10 @@ class Actions:
     def __init__(self, settings: ActionSettings, clients: Sequence[TorrentClient]) -> None:
         self.settings = settings
         self.clients = list(clients)
+
+    def saving_to(self, folder: Path) -> Actions:
+        """These actions, saving into `folder` (a webhook's `outputDir`)."""
+        return Actions(replace(self.settings, output_dir=folder), self.clients)
 
     def save(self, meta: Metafile, tracker: str) -> Path:
         folder = self.settings.output_dir

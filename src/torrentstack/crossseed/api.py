@@ -50,6 +50,7 @@ class WebhookRequest:
     info_hash: str | None
     path: str | None
     flags: Mapping[str, bool]
+    output_dir: str | None = None  # where this search's matches are saved (the document's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +150,7 @@ def _flag(value: Any) -> bool | None:
 
 
 def parse_webhook(data: Mapping[str, Any], exists: Callable[[str], bool]) -> WebhookRequest:
-    allowed = {"infoHash", "path", *_WEBHOOK_FLAGS}
+    allowed = {"infoHash", "path", "outputDir", *_WEBHOOK_FLAGS}
     message = (
         "A valid infoHash or an accessible path must be provided (infoHash is recommended: see "
         "https://www.cross-seed.org/docs/reference/api#post-apiwebhook)"
@@ -172,7 +173,14 @@ def parse_webhook(data: Mapping[str, Any], exists: Callable[[str], bool]) -> Web
         raise BadRequest(f"{message}: path does not exist")
     if (info_hash is None) == (path is None):
         raise BadRequest(f"{message}: give exactly one of infoHash and path")
-    return WebhookRequest(info_hash.lower() if isinstance(info_hash, str) else None, path, flags)
+    output_dir = data.get("outputDir")
+    if output_dir is not None and (
+        not isinstance(output_dir, str) or not output_dir.startswith("/")
+    ):
+        raise BadRequest(f"{message}: outputDir must be an absolute path")
+    return WebhookRequest(
+        info_hash.lower() if isinstance(info_hash, str) else None, path, flags, output_dir or None
+    )
 
 
 def crossseed_app(daemon: Daemon, api_key: Callable[[], str]) -> FastAPI:

@@ -99,6 +99,20 @@ class CrossSeeder:
         self._cached = cached
         self._lookup = asyncio.Semaphore(1)  # one reverse lookup at a time, as the original
 
+    def acting_with(self, actions: Actions, options: FilterOptions) -> CrossSeeder:
+        """The same library, downloads and store, with other actions and options."""
+        twin = CrossSeeder(
+            self.library,
+            options,
+            actions,
+            self._snatch,
+            self._existing,
+            remember=self._remember,
+            cached=self._cached,
+        )
+        twin._lookup = self._lookup
+        return twin
+
     @property
     def match(self) -> MatchOptions:
         return self.options.match

@@ -235,7 +235,8 @@ class CrossseedRuntime:
             if reason is not None:
                 logger.info("webhook: did not search for %s: %s", searchee.name, reason)
                 return
-            found = await self.searcher.search(searchee, options)
+            output = Path(request.output_dir) if request.output_dir else None
+            found = await self.searcher.search(searchee, options, output)
             logger.info("webhook: %d match(es) for %s", found, searchee.name)
         except Exception:
             logger.exception("webhook search failed")

@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from torrentstack.config import CrossseedSettings
@@ -74,9 +75,16 @@ class Searcher:
             except TorznabError as exc:
                 logger.warning("%s: caps unavailable: %s", indexer.name, exc)
 
-    async def search(self, searchee: Searchee, options: FilterOptions) -> int:
-        """Search every indexer for one searchee; the number of matches acted on."""
-        return await self._assess(searchee, await self._query(searchee))
+    async def search(
+        self, searchee: Searchee, options: FilterOptions, output_dir: Path | None = None
+    ) -> int:
+        """Search every indexer for one searchee; the number of matches acted on (with the
+        request's options; saved into `output_dir` when one is given)."""
+        actions = self.seeder.actions
+        if output_dir is not None:
+            actions = actions.saving_to(output_dir)
+        seeder = self.seeder.acting_with(actions, options)
+        return await self._assess(searchee, await self._query(searchee), seeder)
 
     async def _query(self, searchee: Searchee) -> list[IndexerResult]:
         if any(i.known_caps is None for i in self.indexers):
@@ -85,13 +93,16 @@ class Searcher:
         kind = media_type(searchee.title, searchee.files)
         return await search_indexers(self.indexers, release, kind)
 
-    async def _assess(self, searchee: Searchee, results: list[IndexerResult]) -> int:
+    async def _assess(
+        self, searchee: Searchee, results: list[IndexerResult], seeder: CrossSeeder | None = None
+    ) -> int:
+        seeder = seeder or self.seeder
         matches = 0
         for result in results:
             if not result.searched or result.error is not None:
                 continue
             await self.store.searched(searchee, result.indexer.name)
-            assessments = await self.seeder.search_candidates(searchee, result.candidates)
+            assessments = await seeder.search_candidates(searchee, result.candidates)
             matches += sum(1 for a in assessments if a.decision.is_match)
         return matches
 
