@@ -33,14 +33,92 @@ from torrentstack.crossseed.pipeline import _order
 from torrentstack.crossseed.prefilter import FilterOptions, Trigger, why_excluded
 from torrentstack.crossseed.searchee import Candidate, Metafile, Searchee, files_of
 
-WORDS = (
-    "the a of and night city dark house last blue king queen black red white star lost dead "
-    "love war man world life time blood secret game story summer winter river fire iron "
-    "shadow silent broken wild little big new old golden hidden empire station crown "
-    "detective doctor family office island mountain ocean garden hunter runner ghost witness "
-    "legacy frontier harbor signal orbit echo vault paradise kingdom republic saga chronicles"
-).split()
-GROUPS = "NTb FLUX KiNGS SPARKS GGEZ CAKES EDITH SiGMA NOGRP TEPES BLUTONiUM RARBG".split()
+WORDS = [
+    "the",
+    "a",
+    "of",
+    "and",
+    "night",
+    "city",
+    "dark",
+    "house",
+    "last",
+    "blue",
+    "king",
+    "queen",
+    "black",
+    "red",
+    "white",
+    "star",
+    "lost",
+    "dead",
+    "love",
+    "war",
+    "man",
+    "world",
+    "life",
+    "time",
+    "blood",
+    "secret",
+    "game",
+    "story",
+    "summer",
+    "winter",
+    "river",
+    "fire",
+    "iron",
+    "shadow",
+    "silent",
+    "broken",
+    "wild",
+    "little",
+    "big",
+    "new",
+    "old",
+    "golden",
+    "hidden",
+    "empire",
+    "station",
+    "crown",
+    "detective",
+    "doctor",
+    "family",
+    "office",
+    "island",
+    "mountain",
+    "ocean",
+    "garden",
+    "hunter",
+    "runner",
+    "ghost",
+    "witness",
+    "legacy",
+    "frontier",
+    "harbor",
+    "signal",
+    "orbit",
+    "echo",
+    "vault",
+    "paradise",
+    "kingdom",
+    "republic",
+    "saga",
+    "chronicles",
+]
+GROUPS = [
+    "NTb",
+    "FLUX",
+    "KiNGS",
+    "SPARKS",
+    "GGEZ",
+    "CAKES",
+    "EDITH",
+    "SiGMA",
+    "NOGRP",
+    "TEPES",
+    "BLUTONiUM",
+    "RARBG",
+]
 SOURCES = ("AMZN.WEB-DL", "NF.WEB-DL", "WEB-DL", "BluRay", "HDTV", "ATVP.WEB-DL", "WEBRip")
 RES = ("720p", "1080p", "2160p")
 GiB = 1 << 30
@@ -65,8 +143,10 @@ def generate(n: int, seed: int = 7) -> list[Searchee]:
             show, season = rng.choice(shows), rng.randint(1, 8)
             name = f"{show}.S{season:02d}.{res}.{src}.DDP5.1.H.264-{grp}"
             files = [
-                (f"{name}/{show}.S{season:02d}E{e:02d}.{res}.{src}.DDP5.1.H.264-{grp}.mkv",
-                 rng.randint(GiB // 2, 3 * GiB))
+                (
+                    f"{name}/{show}.S{season:02d}E{e:02d}.{res}.{src}.DDP5.1.H.264-{grp}.mkv",
+                    rng.randint(GiB // 2, 3 * GiB),
+                )
                 for e in range(1, rng.randint(6, 13) + 1)
             ]
             files.append((f"{name}/{grp}.nfo", rng.randint(1000, 9000)))
@@ -146,7 +226,9 @@ def _rss_mib() -> float:
         return int(fh.read().split()[1]) * resource.getpagesize() / (1 << 20)
 
 
-def _times(fn: Callable[[Candidate, Metafile], int], work: list[tuple[Candidate, Metafile]]) -> list[float]:
+def _times(
+    fn: Callable[[Candidate, Metafile], int], work: list[tuple[Candidate, Metafile]]
+) -> list[float]:
     out = []
     for c, meta in work:
         t = time.perf_counter()
@@ -191,9 +273,11 @@ def main() -> None:
     linear = _times(lambda c, m: decide_linear(rows, c), work[: args.linear])
 
     print(f"{platform.python_implementation()} {platform.python_version()}, {platform.machine()}")
-    print(f"{args.searchees:,} searchees ({files:.1f} files each on average), "
-          f"{args.announces:,} announces ({matched}/{len(work[::2])} of those for library "
-          "content matched)\n")
+    print(
+        f"{args.searchees:,} searchees ({files:.1f} files each on average), "
+        f"{args.announces:,} announces ({matched}/{len(work[::2])} of those for library "
+        "content matched)\n"
+    )
     print("| measure | ours (indexed) | cross-seed's linear scan (same distance code) | ratio |")
     print("|---|---|---|---|")
     for label, p in (("p50", 50), ("p99", 99)):
