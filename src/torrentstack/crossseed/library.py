@@ -69,6 +69,11 @@ def name_keys(name: str) -> NameKeys | None:
     return None
 
 
+def _lengths_for(size: int, fuzz: float) -> tuple[float, float]:
+    """The searchee lengths L that a listed `size` fits: L(1-f) <= size <= L(1+f)."""
+    return size / (1 + fuzz), (size / (1 - fuzz) if fuzz < 1 else float("inf"))
+
+
 def _max_distance(keys: Iterable[str]) -> int:
     return min(len(k) for k in keys) // _DIVISOR
 
@@ -88,9 +93,10 @@ class _Bucket:
 
     def window(self, size: int, fuzz: float) -> array[int]:
         """The ids of this bucket's searchees whose length is within `fuzz` of `size`."""
-        low = bisect.bisect_left(self.sizes, size - fuzz * size)
-        high = bisect.bisect_right(self.sizes, size + fuzz * size)
-        return self.size_ids[low:high]
+        low, high = _lengths_for(size, fuzz)
+        return self.size_ids[
+            bisect.bisect_left(self.sizes, low) : bisect.bisect_right(self.sizes, high)
+        ]
 
     def enter(self, length: int, ident: int) -> None:
         at = bisect.bisect_right(self.sizes, length)
@@ -304,9 +310,10 @@ class Library:
             self._sizes = array("q", (length for length, _ in order))
             self._size_ids = array("q", (i for _, i in order))
             self._sorted = True
-        low = bisect.bisect_left(self._sizes, size - fuzz * size)
-        high = bisect.bisect_right(self._sizes, size + fuzz * size)
-        return self._size_ids[low:high]
+        low, high = _lengths_for(size, fuzz)
+        return self._size_ids[
+            bisect.bisect_left(self._sizes, low) : bisect.bisect_right(self._sizes, high)
+        ]
 
     def _fuzzy_by_size(self, stem: str, size: int, fuzz: float) -> Iterator[int]:
         limit = len(stem) // _DIVISOR
