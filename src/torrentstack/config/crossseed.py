@@ -129,6 +129,12 @@ class CrossseedSettings(ListenerSettings):
     snatch_timeout: float = Field(
         default=30, gt=0, description="Seconds a .torrent download may take."
     )
+    indexer_interval: float = Field(
+        default=0.5,
+        ge=0,
+        description="Seconds between the starts of two requests to one indexer (searches, RSS "
+        "pages, downloads).",
+    )
     retry_backoff: int = Field(
         default=600,
         ge=1,

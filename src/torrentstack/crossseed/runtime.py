@@ -37,8 +37,9 @@ from torrentstack.crossseed.searchee import Candidate, Searchee
 from torrentstack.crossseed.sources.data_dirs import DataDirs
 from torrentstack.crossseed.sources.torrent_dir import TorrentDir
 from torrentstack.crossseed.store import CrossseedStore
-from torrentstack.crossseed.torznab.client import TorznabIndexer
+from torrentstack.crossseed.torznab.client import Timeouts, TorznabIndexer
 from torrentstack.crossseed.torznab.errors import TorznabError
+from torrentstack.crossseed.torznab.limits import IndexerLimits, LimitPolicy
 from torrentstack.serving.health import with_healthz
 from torrentstack.serving.server import Listener
 
@@ -96,7 +97,13 @@ class CrossseedRuntime:
         self.clients: list[TorrentClient] = [
             make_client(entry, client_options) for entry in (*settings.torrent_clients, *clients)
         ]
-        self.indexers = [TorznabIndexer(url, clock=clock) for url in (*settings.torznab, *indexers)]
+        self.limits = IndexerLimits(  # one for all: a tracker's download failures count across
+            LimitPolicy(
+                min_interval=settings.indexer_interval, error_backoff=settings.retry_backoff
+            )
+        )
+        self.timeouts = Timeouts(search=settings.search_timeout, snatch=settings.snatch_timeout)
+        self.indexers = [self._indexer(url) for url in (*settings.torznab, *indexers)]
         self._indexer_source = indexer_source  # more indexers, found at run time (the site's)
         self._sourced: dict[str, TorznabIndexer] = {}
         output = Path(settings.output_dir) if settings.output_dir else data_dir / "cross-seeds"
@@ -125,7 +132,9 @@ class CrossseedRuntime:
             remember=self.store.remember,
             cached=self.store.cached,
         )
-        self.searcher = Searcher(self.seeder, self.indexers, self.store)
+        self.searcher = Searcher(
+            self.seeder, self.indexers, self.store, snatch_timeout=settings.snatch_timeout
+        )
         self._read_at: float | None = None
         self._read_began = float("-inf")
         self._running: set[str] = set()
@@ -178,7 +187,7 @@ class CrossseedRuntime:
             await gone.aclose()
         for url in urls:
             if url not in self._sourced:
-                indexer = TorznabIndexer(url, name="site", clock=self.clock)
+                indexer = self._indexer(url, name="site")
                 await self._caps(indexer)
                 self._sourced[url] = indexer
                 self.indexers.append(indexer)
@@ -191,6 +200,11 @@ class CrossseedRuntime:
             except Exception as exc:
                 logger.warning("cross-seed: cannot list %s: %s", client.label, exc)
         return hashes
+
+    def _indexer(self, url: str, name: str | None = None) -> TorznabIndexer:
+        return TorznabIndexer(
+            url, name=name, limits=self.limits, clock=self.clock, timeouts=self.timeouts
+        )
 
     async def _caps(self, indexer: TorznabIndexer) -> None:
         try:
