@@ -413,8 +413,9 @@ class CrossseedRuntime:
     async def close(self) -> None:
         for task in list(self._tasks):
             task.cancel()
-        for client in self.clients:
-            await client.close()
-        for indexer in self.indexers:
-            await indexer.aclose()
-        await self.searcher.aclose()
+        closers = [c.close for c in self.clients] + [i.aclose for i in self.indexers]
+        for close in [*closers, self.searcher.aclose]:
+            try:
+                await close()
+            except Exception as exc:  # noqa: BLE001 - closing the rest matters more
+                logger.warning("cross-seed: closing: %s", exc)
