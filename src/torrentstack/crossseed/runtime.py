@@ -417,5 +417,5 @@ class CrossseedRuntime:
         for close in [*closers, self.searcher.aclose]:
             try:
                 await close()
-            except Exception as exc:  # noqa: BLE001 - closing the rest matters more
+            except Exception as exc:
                 logger.warning("cross-seed: closing: %s", exc)
