@@ -99,7 +99,7 @@ names = st.from_regex(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(
     st.lists(st.tuples(names, st.integers(GIB, 5 * GIB)), min_size=1, max_size=25),
     names,

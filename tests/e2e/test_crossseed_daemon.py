@@ -15,6 +15,7 @@ Where we answer differently on purpose (docs/crossseed.md), the test says so: `s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 from collections.abc import AsyncIterator
@@ -28,7 +29,7 @@ import pytest
 from tests.crossseed.oracle import DATA
 from tests.support.seeded_clients import QbtNative
 from tests.support.stack import stack
-from tests.support.torrent_clients import free_port, run_qbittorrent_nox
+from tests.support.torrent_clients import Daemon, free_port, run_qbittorrent_nox
 from tests.support.torznab_server import TorznabServer, torznab_server
 from tests.support.waiting import eventually_sync
 from tests.support.webui import LOOPBACK_ONLY, PASSWORD, USERNAME
@@ -159,6 +160,25 @@ def _wait_until(native: QbtNative, library: list[tuple[Metafile, bool]]) -> None
     eventually_sync(settled, timeout=30, interval=0.1)
 
 
+@contextlib.asynccontextmanager
+async def nox_with(
+    library: list[tuple[Metafile, bool]], data: Path, tmp_path: Path
+) -> AsyncIterator[tuple[Daemon, QbtNative]]:
+    """qbittorrent-nox holding the library: complete torrents seeding, the others paused."""
+    with run_qbittorrent_nox(tmp_path / "nox") as nox:
+        native = await asyncio.to_thread(
+            QbtNative, f"http://{nox.host}:{nox.port}", nox.username, nox.password
+        )
+        await _fill(native, library, data)
+        yield nox, native
+
+
+async def _fill(native: QbtNative, library: list[tuple[Metafile, bool]], data: Path) -> None:
+    for meta, complete in library:
+        await asyncio.to_thread(native.add, meta, data, paused=not complete)
+    await asyncio.to_thread(_wait_until, native, library)
+
+
 def _settings(tmp_path: Path, database_settings: Any, **crossseed: Any) -> Settings:
     return Settings.model_validate(
         {
@@ -214,9 +234,7 @@ async def test_our_client_as_the_default_target(tmp_path, database_settings, can
     )
     async with stack(settings) as ports:
         native = await asyncio.to_thread(QbtNative, f"http://127.0.0.1:{port}", USERNAME, PASSWORD)
-        for meta, complete in library:
-            await asyncio.to_thread(native.add, meta, data, paused=not complete)
-        await asyncio.to_thread(_wait_until, native, library)
+        await _fill(native, library, data)
         results = await replay(f"http://127.0.0.1:{ports['crossseed']}", "inject", links, data)
         _check(results)
         await _check_injected(native, served)
@@ -226,13 +244,7 @@ async def test_qbittorrent_nox_as_the_configured_target(tmp_path, database_setti
     data = tmp_path / "data"
     library, served = await asyncio.to_thread(build_library, data, tmp_path / "scratch")
     links = _links(candidates, served)
-    with run_qbittorrent_nox(tmp_path / "nox") as nox:
-        native = await asyncio.to_thread(
-            QbtNative, f"http://{nox.host}:{nox.port}", nox.username, nox.password
-        )
-        for meta, complete in library:
-            await asyncio.to_thread(native.add, meta, data, paused=not complete)
-        await asyncio.to_thread(_wait_until, native, library)
+    async with nox_with(library, data, tmp_path) as (nox, native):
         settings = _settings(tmp_path, database_settings, torrent_clients=[nox.url])
         settings = settings.model_copy(
             update={"client": settings.client.model_validate({"enabled": False})}
@@ -247,13 +259,7 @@ async def test_save_action_answers_as_the_original(tmp_path, database_settings, 
     data = tmp_path / "data"
     library, served = await asyncio.to_thread(build_library, data, tmp_path / "scratch")
     links = _links(candidates, served)
-    with run_qbittorrent_nox(tmp_path / "nox") as nox:
-        native = await asyncio.to_thread(
-            QbtNative, f"http://{nox.host}:{nox.port}", nox.username, nox.password
-        )
-        for meta, complete in library:
-            await asyncio.to_thread(native.add, meta, data, paused=not complete)
-        await asyncio.to_thread(_wait_until, native, library)
+    async with nox_with(library, data, tmp_path) as (nox, _native):
         out = tmp_path / "out"
         settings = _settings(
             tmp_path,
@@ -283,13 +289,7 @@ async def test_webhook_searches_the_indexers_and_injects(tmp_path, database_sett
         torrent=served["0.torrent"],
         size=sum(f["length"] for f in expanse["files"]),
     )
-    with run_qbittorrent_nox(tmp_path / "nox") as nox:
-        native = await asyncio.to_thread(
-            QbtNative, f"http://{nox.host}:{nox.port}", nox.username, nox.password
-        )
-        for meta, complete in library:
-            await asyncio.to_thread(native.add, meta, data, paused=not complete)
-        await asyncio.to_thread(_wait_until, native, library)
+    async with nox_with(library, data, tmp_path) as (nox, native):
         settings = _settings(
             tmp_path, database_settings, torrent_clients=[nox.url], torznab=[candidates.url]
         )
@@ -330,13 +330,7 @@ async def test_rss_job_scans_the_feed_and_injects(tmp_path, database_settings, c
         size=sum(f["length"] for f in movie["files"]),
         category=2000,
     )
-    with run_qbittorrent_nox(tmp_path / "nox") as nox:
-        native = await asyncio.to_thread(
-            QbtNative, f"http://{nox.host}:{nox.port}", nox.username, nox.password
-        )
-        for meta, complete in library:
-            await asyncio.to_thread(native.add, meta, data, paused=not complete)
-        await asyncio.to_thread(_wait_until, native, library)
+    async with nox_with(library, data, tmp_path) as (nox, native):
         settings = _settings(
             tmp_path,
             database_settings,

@@ -6,12 +6,16 @@ No client library here: each `clients/<kind>.py` imports its own and translates 
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 from torrentstack.crossseed.decision import ActionResult, Decision
 from torrentstack.crossseed.searchee import Metafile, Searchee
 from torrentstack.errors import TorrentstackError
+
+logger = logging.getLogger(__name__)
 
 TAG = "cross-seed"  # cross-seed's TORRENT_TAG: the tag (label) on everything it injects
 CATEGORY_SUFFIX = ".cross-seed"  # TORRENT_CATEGORY_SUFFIX, for duplicateCategories
@@ -93,3 +97,21 @@ def torrent_filename(meta: Metafile) -> str:
     """`<name>.cross-seed.torrent`, the name made safe for a file system (no separators)."""
     safe = meta.name.replace("/", "_").replace("\\", "_").replace("\x00", "") or meta.info_hash
     return f"{safe}.{TAG}.torrent"
+
+
+async def guarded_inject(
+    client: TorrentClient, meta: Metafile, attempt: Callable[[], Awaitable[ActionResult]]
+) -> ActionResult:
+    """What every client's `inject` does around its own work: refuse on a read-only client or
+    without .torrent bytes, and turn the client's errors into FAILURE (logged, never raised)."""
+    if client.readonly:
+        logger.warning("[%s] is read-only: not injecting %s", client.label, meta.name)
+        return ActionResult.FAILURE
+    if not meta.raw:
+        logger.error("[%s] no .torrent bytes for %s", client.label, meta.name)
+        return ActionResult.FAILURE
+    try:
+        return await attempt()
+    except TorrentClientError as exc:
+        logger.error("[%s] injection of %s failed: %s", client.label, meta.name, exc)
+        return ActionResult.FAILURE

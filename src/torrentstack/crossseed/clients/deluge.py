@@ -27,6 +27,7 @@ from torrentstack.crossseed.clients.base import (
     ClientOptions,
     TorrentClientError,
     duplicate_category,
+    guarded_inject,
     should_recheck,
     torrent_filename,
 )
@@ -164,19 +165,12 @@ class Deluge:
         link_category: str | None = None,
         only_completed: bool = True,
     ) -> ActionResult:
-        if self.readonly:
-            logger.warning("[%s] is read-only: not injecting %s", self.label, meta.name)
-            return ActionResult.FAILURE
-        if not meta.raw:
-            logger.error("[%s] no .torrent bytes for %s", self.label, meta.name)
-            return ActionResult.FAILURE
-        try:
-            return await self._inject(
-                meta, searchee, decision, save_path, link_category or LINK_CATEGORY, only_completed
-            )
-        except TorrentClientError as exc:
-            logger.error("[%s] injection of %s failed: %s", self.label, meta.name, exc)
-            return ActionResult.FAILURE
+        category = link_category or LINK_CATEGORY
+        return await guarded_inject(
+            self,
+            meta,
+            lambda: self._inject(meta, searchee, decision, save_path, category, only_completed),
+        )
 
     async def _inject(
         self,

@@ -19,6 +19,7 @@ from torrentstack.crossseed.clients.base import (
     TAG,
     ClientOptions,
     TorrentClientError,
+    guarded_inject,
     should_recheck,
 )
 from torrentstack.crossseed.clients.entry import ClientEntry
@@ -126,17 +127,9 @@ class Transmission:
         link_category: str | None = None,
         only_completed: bool = True,
     ) -> ActionResult:
-        if self.readonly:
-            logger.warning("[%s] is read-only: not injecting %s", self.label, meta.name)
-            return ActionResult.FAILURE
-        if not meta.raw:
-            logger.error("[%s] no .torrent bytes for %s", self.label, meta.name)
-            return ActionResult.FAILURE
-        try:
-            return await self._inject(meta, searchee, decision, save_path, only_completed)
-        except TorrentClientError as exc:
-            logger.error("[%s] injection of %s failed: %s", self.label, meta.name, exc)
-            return ActionResult.FAILURE
+        return await guarded_inject(
+            self, meta, lambda: self._inject(meta, searchee, decision, save_path, only_completed)
+        )
 
     async def _inject(
         self,
