@@ -220,3 +220,14 @@ def test_parse_body_reads_json_then_a_query_string():
 def test_parse_announce_trims_and_keeps_guid_apart_from_link():
     c = parse_announce({**ANNOUNCE, "name": "  X.S01E01  ", "guid": "http://site/t/1"})
     assert (c.name, c.guid, c.link, c.size) == ("X.S01E01", "http://site/t/1", LINK, None)
+
+
+async def test_a_failing_daemon_is_a_503_never_a_500(http, daemon, caplog):
+    async def broken(candidate):
+        raise RuntimeError("database gone")
+
+    daemon.announce = broken
+    r = await http.post("/api/announce", json=ANNOUNCE, headers={"X-Api-Key": KEY})
+    assert r.status_code == 503
+    assert "retry later" in r.text
+    assert "database gone" not in r.text

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from torrentstack.bittorrent import metainfo
-from torrentstack.crossseed.clients.base import TorrentClient
+from torrentstack.crossseed.clients.base import TorrentClient, TorrentClientError
 from torrentstack.crossseed.decision import ActionResult, Decision
 from torrentstack.crossseed.linking import LinkError, LinkType, destination_dir, link_metafile
 from torrentstack.crossseed.media import media_type
@@ -98,7 +98,14 @@ class Actions:
             await asyncio.to_thread(self.save, meta, tracker)
             return ActionResult.FAILURE
         if searchee.source is SearcheeSource.CLIENT and searchee.info_hash:
-            complete = await client.is_complete(searchee.info_hash)
+            try:
+                complete = await client.is_complete(searchee.info_hash)
+            except TorrentClientError as exc:
+                logger.warning(
+                    "cannot ask %s about %s: %s; saved", client.label, searchee.name, exc
+                )
+                await asyncio.to_thread(self.save, meta, tracker)
+                return ActionResult.FAILURE
             if complete is False:
                 await asyncio.to_thread(self.save, meta, tracker)
                 return ActionResult.TORRENT_NOT_COMPLETE

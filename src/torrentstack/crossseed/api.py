@@ -212,6 +212,12 @@ def crossseed_app(daemon: Daemon, api_key: Callable[[], str]) -> FastAPI:
             except BadRequest as exc:
                 logger.info("%s: %s", request.url.path, exc)
                 return PlainTextResponse(str(exc), status_code=400)
+            except Exception:  # a client, indexer or database failing: retryable, never a 500
+                logger.exception("%s failed", request.url.path)
+                return PlainTextResponse(
+                    "The request could not be completed now (see the daemon's log); retry later.",
+                    status_code=503,
+                )
 
         endpoint.__name__ = handler.__name__
         endpoint.__doc__ = handler.__doc__
