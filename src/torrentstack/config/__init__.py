@@ -1,7 +1,7 @@
 """The one typed settings tree, and its loading: defaults -> TOML file -> TORRENTSTACK_* env.
 
 A leaf package: it imports nothing of torrentstack but `errors`. Each service's table lives in
-its own module (`tracker`, `client`, `planned`); `core` holds the shared ones, `settings` the
+its own module (`tracker`, `client`, `site`, `crossseed`, `debrid`); `core` holds the shared ones, `settings` the
 whole tree, `loading` the sources. Every service receives its own frozen sub-tree from the
 composition root. Rendering (commented TOML, Markdown) lives in `cli/config_reference.py`.
 """
@@ -16,7 +16,7 @@ from torrentstack.config.loading import (
     default_config_path,
     load_settings,
 )
-from torrentstack.config.planned import DebridSettings
+from torrentstack.config.debrid import DebridSettings
 from torrentstack.config.serving import ServingSettings
 from torrentstack.config.settings import SERVICES, Settings
 from torrentstack.config.site import SiteSettings

@@ -10,7 +10,7 @@ from torrentstack.config.base import Section
 from torrentstack.config.client import ClientSettings
 from torrentstack.config.core import DatabaseSettings, LogSettings, PathsSettings, RedisSettings
 from torrentstack.config.crossseed import CrossseedSettings
-from torrentstack.config.planned import DebridSettings
+from torrentstack.config.debrid import DebridSettings
 from torrentstack.config.serving import ServingSettings
 from torrentstack.config.site import SiteSettings
 from torrentstack.config.tracker import TrackerSettings

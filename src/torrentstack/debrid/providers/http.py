@@ -1,0 +1,167 @@
+"""The HTTP side every debrid service shares: Bearer key, a request rate, retries on 429/5xx
+and timeouts that honour `Retry-After`, errors that say what the service said, ranged reads.
+
+Only `debrid/providers/*` use it; each provider passes `describe`, which turns a failed
+response into the service's own error text (its JSON error field), and gets `ProviderError`s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import httpx
+
+from torrentstack.debrid.errors import NotFoundRemote, ProviderError
+
+logger = logging.getLogger(__name__)
+
+RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_RETRY_WAIT = 60.0  # a Retry-After longer than this is not waited for: the call fails
+Describe = Callable[[httpx.Response], str]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def describe_json(*keys: str) -> Describe:
+    """A `describe` that reads the first of `keys` present in a JSON object body."""
+
+    def describe(response: httpx.Response) -> str:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            for key in keys:
+                value: Any = body
+                for part in key.split("."):
+                    value = value.get(part) if isinstance(value, dict) else None
+                if isinstance(value, str | int) and value != "":
+                    return str(value)
+        text = response.text.strip()
+        return text[:200] if text else f"HTTP {response.status_code}"
+
+    return describe
+
+
+def retry_after(response: httpx.Response, default: float) -> float:
+    """Seconds to wait before asking again: `Retry-After` (seconds or an HTTP date)."""
+    value = response.headers.get("retry-after", "").strip()
+    if not value:
+        return default
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return default
+    return max(0.0, when.timestamp() - time.time())
+
+
+class ServiceHttp:
+    """Requests to one service: at most `rate` per second, `retries` more tries when the
+    service is busy or away."""
+
+    def __init__(
+        self,
+        provider: str,
+        base_url: str,
+        api_key: str,
+        *,
+        rate: float,
+        describe: Describe,
+        retries: int = 3,
+        timeout: float = 30.0,
+        backoff: float = 1.0,
+        sleep: Sleep = asyncio.sleep,
+        auth_header: bool = True,
+    ) -> None:
+        self.provider = provider
+        self.describe = describe
+        self.retries = retries
+        self.backoff = backoff
+        self._sleep = sleep
+        self._interval = 1.0 / rate
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+        headers = {"User-Agent": "torrentstack-debrid"}
+        if api_key and auth_header:
+            headers["Authorization"] = f"Bearer {api_key}"
+        self.client = httpx.AsyncClient(
+            base_url=base_url.rstrip("/") + "/", headers=headers, timeout=timeout
+        )
+
+    async def _pace(self) -> None:
+        async with self._lock:
+            now = time.monotonic()
+            wait = self._next - now
+            self._next = max(now, self._next) + self._interval
+        if wait > 0:
+            await self._sleep(wait)
+
+    async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """The service's 2xx response to `method path`; otherwise a `ProviderError` with the
+        service's words (`NotFoundRemote` for 404)."""
+        attempt = 0
+        while True:
+            await self._pace()
+            try:
+                response = await self.client.request(method, path.lstrip("/"), **kwargs)
+            except httpx.HTTPError as exc:
+                if attempt < self.retries:
+                    attempt += 1
+                    await self._sleep(self.backoff * 2 ** (attempt - 1))
+                    continue
+                raise ProviderError(
+                    self.provider, f"unreachable ({type(exc).__name__})", retryable=True
+                ) from exc
+            status = response.status_code
+            if status < 400:
+                return response
+            if status in RETRIED_STATUSES and attempt < self.retries:
+                wait = retry_after(response, self.backoff * 2**attempt)
+                if wait <= MAX_RETRY_WAIT:
+                    attempt += 1
+                    logger.info("%s: HTTP %s, retrying in %.1f s", self.provider, status, wait)
+                    await self._sleep(wait)
+                    continue
+            raise self.error(response)
+
+    def error(self, response: httpx.Response) -> ProviderError:
+        status = response.status_code
+        message = self.describe(response)
+        if status == 404:
+            return NotFoundRemote(self.provider, message, status=status)
+        return ProviderError(
+            self.provider, message, status=status, retryable=status in RETRIED_STATUSES
+        )
+
+    async def stream(
+        self, url: str, start: int = 0, end: int | None = None
+    ) -> AsyncIterator[bytes]:
+        """The bytes of a direct link from `start` to `end` (inclusive), without the key."""
+        headers = {}
+        if start or end is not None:
+            headers["Range"] = f"bytes={start}-{'' if end is None else end}"
+        try:
+            async with (
+                httpx.AsyncClient(timeout=self.client.timeout) as plain,
+                plain.stream("GET", url, headers=headers, follow_redirects=True) as response,
+            ):
+                if response.status_code >= 400:
+                    await response.aread()
+                    raise self.error(response)
+                if start and response.status_code != 206:
+                    raise ProviderError(self.provider, "the link does not serve byte ranges")
+                async for chunk in response.aiter_bytes():
+                    yield chunk
+        except httpx.HTTPError as exc:
+            raise ProviderError(
+                self.provider, f"download failed ({type(exc).__name__})", retryable=True
+            ) from exc
+
+    async def close(self) -> None:
+        await self.client.aclose()
