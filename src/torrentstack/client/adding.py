@@ -1,5 +1,5 @@
 """The adding part (the API's `TorrentAdder`): adding .torrent files and magnets with
-qBittorrent's options, downloading URLs (`url_download`), restoring stored torrents at start."""
+qBittorrent's options, downloading URLs (`torrentstack.torrent_urls`), restoring stored torrents at start."""
 
 from __future__ import annotations
 

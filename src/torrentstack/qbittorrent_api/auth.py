@@ -17,7 +17,7 @@ import hmac
 import ipaddress
 import logging
 import secrets
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
@@ -65,6 +65,12 @@ class Session:
     sid: str
     ip: str
     last_seen: float
+    identity: str = ""  # who an external login said this is (the debrid bridge's arrs)
+
+
+# An outside check of credentials that are not the WebUI user's (the debrid bridge asks the
+# arr named by the user name): the identity it vouches for, or None.
+ExternalLogin = Callable[[str, str], Awaitable[str | None]]
 
 
 @dataclass(slots=True)
@@ -102,6 +108,7 @@ class Authenticator:
         # user -> password hash: logins of the stack's other services (cross-seed), beside the
         # WebUI user; not changed by the WebUI's preferences
         self.service_accounts: dict[str, str] = {}
+        self.external: ExternalLogin | None = None
 
     def set_whitelist(self, networks: Sequence[str]) -> None:
         """Networks whose clients need no login; malformed entries are skipped."""
@@ -128,6 +135,13 @@ class Authenticator:
         neither table only grows.
         """
         self.expire()
+        if self.external is not None and username != self.username:
+            identity = await self.external(username, password)
+            if identity is not None and not self.banned(ip):
+                self._failures.pop(ip, None)
+                session = self._new_session(ip)
+                session.identity = identity
+                return session
         stored = self.service_accounts.get(username)
         if stored is None:
             stored = self.password_hash

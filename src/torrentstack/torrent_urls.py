@@ -1,4 +1,4 @@
-"""Downloading a .torrent named by URL for `torrents/add` (the only module that imports httpx)."""
+"""Downloading a .torrent named by URL for `torrents/add`, as qBittorrent does (client and debrid)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,180 @@
+"""The debrid service: the bridge over its providers, on one listener (:8282) serving the
+qBittorrent API for the arrs (`/api/v2/*`), Decypharr's `/api/*` and `/login`, and WebDAV."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from fastapi import APIRouter
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount
+
+from torrentstack.clock import Clock
+from torrentstack.config.debrid import DebridSettings
+from torrentstack.debrid.api.access import Access
+from torrentstack.debrid.api.app import debrid_api
+from torrentstack.debrid.arr_book import ArrBook, Check
+from torrentstack.debrid.bridge import Bridge, Delivery, Notify
+from torrentstack.debrid.items import Item
+from torrentstack.debrid.providers.base import Provider
+from torrentstack.debrid.qbittorrent_backend import AddContext, DebridBackend, current_add
+from torrentstack.debrid.store import DebridStore
+from torrentstack.periodic import Periodic
+from torrentstack.qbittorrent.persona import PERSONAS
+from torrentstack.qbittorrent_api.application import add_application_endpoints
+from torrentstack.qbittorrent_api.auth import Authenticator
+from torrentstack.qbittorrent_api.classification import add_category_endpoints, add_tag_endpoints
+from torrentstack.qbittorrent_api.dispatch import Call, WebApi
+from torrentstack.qbittorrent_api.sync import add_sync_endpoints
+from torrentstack.qbittorrent_api.torrent_actions import add_action_endpoints
+from torrentstack.qbittorrent_api.torrent_adding import add_adding_endpoints
+from torrentstack.qbittorrent_api.torrent_queries import add_query_endpoints
+from torrentstack.qbittorrent_api.transfer import add_transfer_endpoints
+from torrentstack.serving.server import Listener
+
+logger = logging.getLogger(__name__)
+
+PERSONA = "4.6"  # what the arrs see (Decypharr says 4.3.2; the arrs need >= 4.1 for categories)
+WEB_SESSION_DAYS = 7
+
+
+class DebridRuntime:
+    name = "debrid"
+
+    def __init__(
+        self,
+        settings: DebridSettings,
+        *,
+        database: AsyncEngine,
+        data_dir: Path,
+        clock: Clock,
+        stop: asyncio.Event,
+        providers: Sequence[Provider],
+        password_hash: str,
+        api_token: str,
+        arr_check: Check | None = None,
+        access_log: bool = False,
+    ) -> None:
+        self.settings = settings
+        self.access_log = access_log
+        self.clock = clock
+        self.providers = list(providers)
+        self.download_folder = (
+            Path(settings.download_folder) if settings.download_folder
+            else data_dir / "debrid" / "downloads"
+        )  # fmt: skip
+        self.store = DebridStore(database, clock)
+        self.persona = PERSONAS[PERSONA]
+        self.arrs = ArrBook(self.store, arr_check or _no_check, settings.arrs)
+        self.bridge = Bridge(
+            self.providers,
+            self.store,
+            Delivery(
+                action=settings.action,
+                download_folder=self.download_folder,
+                mount_path=settings.mount_path,
+                mount_timeout=settings.mount_timeout,
+                base_url=settings.public_url or f"http://{_reach(settings.host)}:{settings.port}",
+            ),
+            uncached_default=self._uncached_default,
+            notify=self._notify,
+        )
+        self.backend = DebridBackend(
+            self.bridge, self.persona, self.download_folder,
+            [a.name for a in settings.arrs] or ["sonarr", "radarr"], stop.set,
+        )  # fmt: skip
+        self.qbt_auth = Authenticator(settings.username, password_hash, clock=clock)
+        self.qbt_auth.external = self.arrs.login
+        web = Authenticator(
+            settings.username, password_hash, clock=clock, timeout=WEB_SESSION_DAYS * 86400
+        )
+        self.access = Access(api_token, web)
+        self.api = WebApi(self.persona, self.qbt_auth)
+        self._register_qbittorrent_api()
+        self.poller = Periodic("debrid-poll", self.bridge.poll, settings.refresh_interval)
+        self.notifier: Notify | None = None
+        self.routers: list[APIRouter] = []
+        self.extra_routes: list[BaseRoute] = []  # WebDAV, added by the composition
+
+    def _register_qbittorrent_api(self) -> None:
+        api, backend = self.api, self.backend
+        add_application_endpoints(api, backend)
+        add_sync_endpoints(api, backend, backend)
+        add_transfer_endpoints(api, backend)
+        add_query_endpoints(api, backend, backend)
+        add_adding_endpoints(api, backend)
+        add_action_endpoints(api, backend, backend)
+        add_category_endpoints(api, backend, backend)
+        add_tag_endpoints(api, backend, backend)
+        plain_add = api.handlers["torrents/add"]
+
+        async def add(call: Call) -> Response:
+            """qBittorrent's add, knowing the arr behind the session and Decypharr's `debrid`."""
+            category = call.params.get("category", "").strip()
+            if call.session is not None and call.session.identity:
+                await self.arrs.learn(call.session.identity, category)
+            token = current_add.set(AddContext(provider=call.params.get("debrid", "").strip()))
+            try:
+                return await plain_add(call)
+            finally:
+                current_add.reset(token)
+
+        api.add("torrents/add", add)
+
+    def _uncached_default(self, provider: str) -> bool:
+        for entry in self.settings.providers:
+            if not provider or entry.label == provider:
+                return entry.download_uncached
+        return False
+
+    async def _notify(self, item: Item) -> None:
+        if self.notifier is not None:
+            await self.notifier(item)
+
+    async def start(self, health: Starlette) -> list[Listener]:
+        await self.arrs.load()
+        await self.bridge.load()
+        app = debrid_api(
+            bridge=self.bridge, arrs=self.arrs, access=self.access, persona=self.persona,
+            routers=self.routers,
+        )  # fmt: skip
+        routes = [*health.routes, *self.extra_routes, Mount("/", app)]
+        return [
+            Listener(
+                name=self.name,
+                host=self.settings.host,
+                port=self.settings.port,
+                app=self.api.app(routes),
+                access_log=self.access_log,
+            )
+        ]
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await self.poller.tick()  # resume what a restart interrupted, at once
+        await self.poller.run(stop)
+
+    async def close(self) -> None:
+        await self.backend.close()
+        await self.bridge.close()
+        for provider in self.providers:
+            try:
+                await provider.close()
+            except Exception:  # closing never stops at the first failure
+                logger.exception("debrid: closing %s failed", provider.name)
+
+
+async def _no_check(host: str, token: str) -> bool:
+    return False
+
+
+def _reach(host: str) -> str:
+    if host in ("", "0.0.0.0"):  # noqa: S104 - reading a listen address
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
