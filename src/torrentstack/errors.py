@@ -23,6 +23,11 @@ Hierarchy::
     │   └── BadData                  415
     │       └── NotATorrent          torrents/add: a file that is not a torrent
     ├── TorrentClientError           crossseed/clients/base.py: a client unreachable or refusing, its label
+    ├── ProviderError                debrid/errors.py: a debrid service failed or refused, by provider
+    │   ├── TooManyActive            it takes no more active downloads now (the item waits)
+    │   ├── NotCached                it does not have the torrent and may not fetch it
+    │   ├── NotFoundRemote           it no longer knows the torrent or the link
+    │   └── DeliveryError            debrid/delivery.py: files not made to appear (size, mount)
     ├── LinkError                    crossseed/linking.py: a file not linked, link type and both paths
     │   └── LinkRefused              the file system refuses that link type (EXDEV, EPERM, EOPNOTSUPP)
     ├── InvalidTorrent               site/torrents/metafile.py: an upload that is no usable .torrent

@@ -13,14 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
-from starlette.applications import Starlette
 
 from torrentstack import generated_secrets
 from torrentstack.client.runtime import ClientRuntime
 from torrentstack.clock import Clock
-from torrentstack.config import ListenerSettings, Settings
+from torrentstack.config import Settings
 from torrentstack.crossseed.runtime import CrossseedRuntime
-from torrentstack.serving.server import Listener
+from torrentstack.debrid.providers.catalogue import build_provider
+from torrentstack.debrid.runtime import DebridRuntime
+from torrentstack.qbittorrent_api.auth import hash_password
 from torrentstack.serving.service import Service
 from torrentstack.site.registry import SiteRegistry
 from torrentstack.site.runtime import SiteRuntime
@@ -173,6 +174,54 @@ def _crossseed(shared: Shared) -> Service:
     return crossseed_runtime(shared.settings, shared.database, shared.data_dir, shared.clock)
 
 
+def debrid_api_token(settings: Settings, data_dir: Path) -> tuple[str, bool]:
+    """The bridge's `/api` token: the configured one, or the generated one (created=True once)."""
+    if settings.debrid.api_token:
+        return settings.debrid.api_token, False
+    return generated_secrets.load_or_create(data_dir, "debrid-api-token", nbytes=32)
+
+
+def _debrid_password_hash(settings: Settings, data_dir: Path) -> str:
+    section = settings.debrid
+    if section.password:
+        return hash_password(section.password)
+    stored, created = generated_secrets.load_or_create_hashed(
+        data_dir, "debrid-password", hash_password, nbytes=9
+    )
+    if created is not None:
+        logger.warning(
+            "debrid bridge: user %s, generated password %s (shown once; only its hash is kept "
+            "in %s)",
+            section.username,
+            created,
+            data_dir / "secrets",
+        )
+    return stored
+
+
+def _debrid(shared: Shared) -> Service:
+    settings, data_dir = shared.settings, shared.data_dir
+    token, created = debrid_api_token(settings, data_dir)
+    if created:
+        logger.warning(
+            "debrid bridge: generated API token %s (shown once; `torrentstack debrid api-token` "
+            "prints it)",
+            token,
+        )
+    providers = [build_provider(entry, data_dir) for entry in settings.debrid.providers]
+    return DebridRuntime(
+        settings.debrid,
+        database=shared.database,
+        data_dir=data_dir,
+        clock=shared.clock,
+        stop=shared.stop,
+        providers=providers,
+        password_hash=_debrid_password_hash(settings, data_dir),
+        api_token=token,
+        access_log=settings.log.access_log,
+    )
+
+
 def _loopback(host: str) -> str:
     """Where a service listening on `host` is reached from this machine."""
     if host in ("", "0.0.0.0"):  # noqa: S104 - reading a listen address, not binding
@@ -182,37 +231,11 @@ def _loopback(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-class HealthOnly:
-    """A service still to be written: its listener answers `/healthz` (and 404 otherwise)."""
-
-    def __init__(self, name: str, section: ListenerSettings, access_log: bool) -> None:
-        self.name, self.section, self.access_log = name, section, access_log
-
-    async def start(self, health: Starlette) -> list[Listener]:
-        section = self.section
-        return [Listener(self.name, section.host, section.port, health, self.access_log)]
-
-    async def run(self, stop: asyncio.Event) -> None:
-        await stop.wait()
-
-    async def close(self) -> None:
-        pass
-
-
-def _health_only(name: str) -> Callable[[Shared], Service]:
-    def build(shared: Shared) -> Service:
-        section = getattr(shared.settings, name)
-        assert isinstance(section, ListenerSettings)  # noqa: S101 - every service has a listener
-        return HealthOnly(name, section, shared.settings.log.access_log)
-
-    return build
-
-
 # In `config.SERVICES` order: the order listeners start and are listed in.
 CATALOGUE: dict[str, Callable[[Shared], Service]] = {
     "tracker": _tracker,
     "site": _site,
     "client": _client,
     "crossseed": _crossseed,
-    "debrid": _health_only("debrid"),
+    "debrid": _debrid,
 }

@@ -22,6 +22,7 @@ except ImportError:  # pragma: no cover - depends on the installed typer
 from torrentstack import __version__, log
 from torrentstack.cli.config_reference import render_markdown, render_toml
 from torrentstack.cli.crossseed_commands import crossseed_app
+from torrentstack.cli.debrid_commands import debrid_app
 from torrentstack.config import Settings, load_settings
 from torrentstack.errors import TorrentstackError
 
@@ -39,6 +40,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(db_app, name="db")
 app.add_typer(site_app, name="site")
 app.add_typer(crossseed_app, name="crossseed")
+app.add_typer(debrid_app, name="debrid")
 
 ConfigOption = Annotated[
     Path | None,

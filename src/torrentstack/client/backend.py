@@ -26,10 +26,10 @@ from torrentstack.client.torrent_actions import TorrentActions
 from torrentstack.client.torrent_edits import TorrentEdits
 from torrentstack.client.torrents import Background, Torrents
 from torrentstack.client.transfer import Transfer
-from torrentstack.torrent_urls import fetch_torrent
 from torrentstack.clock import Clock
 from torrentstack.qbittorrent.persona import Persona
 from torrentstack.qbittorrent.sync import MainData
+from torrentstack.torrent_urls import fetch_torrent
 
 
 class ClientBackend:

@@ -10,13 +10,13 @@ from torrentstack.config.base import ListenerSettings, Port, Section
 from torrentstack.config.client import ClientSettings
 from torrentstack.config.core import DatabaseSettings, LogSettings, PathsSettings, RedisSettings
 from torrentstack.config.crossseed import CrossseedSettings
+from torrentstack.config.debrid import DebridSettings
 from torrentstack.config.loading import (
     ENV_PREFIX,
     ENV_SEPARATOR,
     default_config_path,
     load_settings,
 )
-from torrentstack.config.debrid import DebridSettings
 from torrentstack.config.serving import ServingSettings
 from torrentstack.config.settings import SERVICES, Settings
 from torrentstack.config.site import SiteSettings

@@ -83,12 +83,17 @@ class DebridSettings(ListenerSettings):
         description="Its password. Empty: generated on first start (printed once in the log).",
     )
     providers: list[ProviderSettings] = Field(
-        default_factory=list, description="Debrid services, tried in this order."
+        default_factory=list,
+        description="Debrid services, tried in this order: tables of `provider` (`realdebrid`, "
+        "`alldebrid`, `debridlink`, `torbox`, `local`), `name` (default: provider), `api_key`, "
+        "`api_url` (replaces the service's public base URL), `download_uncached` (false), "
+        "`rate_limit` (requests per second, 250/minute).",
     )
     arrs: list[ArrSettings] = Field(
         default_factory=list,
-        description="Sonarr/Radarr instances; arrs that log in with their URL and API key are "
-        "added on their own.",
+        description="Sonarr/Radarr instances: tables of `name` (the category their torrents "
+        "are added with), `host` (base URL) and `token` (API key); arrs that log in with their "
+        "URL and API key are added on their own.",
     )
     download_folder: str = Field(
         default="",
