@@ -245,3 +245,23 @@ async def test_a_provider_losing_the_torrent_fails_the_item(debrid_store, tmp_pa
     provider.remotes.clear()
     await h.bridge.poll()
     assert item.state is ItemState.FAILED and "no longer has" in item.error
+
+
+async def test_a_symlinked_item_removed_by_its_arr_stays_on_the_mount(debrid_store, tmp_path):
+    content = single_file()
+    provider = MemoryProvider(catalogue=[content], cached={content.info_hash})
+    h = Harness(debrid_store, tmp_path, provider)
+    h.bridge = h.make("strm")  # finishes at once; archiving is for symlinked items:
+    item = await h.bridge.add(from_magnet(content.magnet), AddOptions(category="radarr"))
+    await eventually(lambda: item.state is ItemState.COMPLETED)
+    item.action = "symlink"
+    await h.bridge.delete([item.hash], delete_files=False)
+    assert h.bridge.items == {} and [i.hash for i in h.bridge.on_mount("memory")] == [item.hash]
+    restarted = h.make()
+    await restarted.load()
+    assert restarted.items == {} and [i.hash for i in restarted.on_mount("memory")] == [item.hash]
+    again = await restarted.add(from_magnet(content.magnet), AddOptions(category="radarr"))
+    assert again is not item and restarted.archive == {}
+    await eventually(lambda: again.state is ItemState.COMPLETED)
+    await restarted.delete([again.hash], delete_files=True, remove_remote=True)
+    assert restarted.on_mount("memory") == [] and again.remote_id not in provider.remotes

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from torrentstack.debrid import delivery
 from torrentstack.debrid.errors import NotCached, NotFoundRemote, ProviderError, TooManyActive
-from torrentstack.debrid.items import ACTIVE, Item, ItemState
+from torrentstack.debrid.items import ACTIVE, ON_MOUNT, Item, ItemState
 from torrentstack.debrid.providers.base import Provider, RemoteStatus, RemoteTorrent
 from torrentstack.debrid.sources import Added
 from torrentstack.debrid.store import DebridStore
@@ -77,12 +77,16 @@ class Bridge:
         self.on_change = on_change
         self.on_remove = on_remove
         self.sleep = sleep
-        self.items: dict[str, Item] = {}
+        self.items: dict[str, Item] = {}  # what the APIs show
+        self.archive: dict[str, Item] = {}  # removed by their arr, kept for the WebDAV tree
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._poll_lock = asyncio.Lock()
 
     async def load(self) -> None:
         for item in await self.store.items():
+            if item.state is ItemState.ARCHIVED:
+                self.archive[item.hash] = item
+                continue
             self.items[item.hash] = item
             self.on_change(item)
 
@@ -97,6 +101,9 @@ class Bridge:
         known = self.items.get(added.hash)
         if known is not None and known.state is not ItemState.FAILED:
             return known
+        archived = self.archive.pop(added.hash, None)
+        if archived is not None:  # grabbed again: a new item (the provider likely still has it)
+            await self.store.delete_items([archived.hash])
         if options.provider and options.provider not in self.providers:
             raise AddRefused(f"unknown debrid provider {options.provider!r}")
         if not self.providers:
@@ -288,7 +295,8 @@ class Bridge:
         self, hashes: Sequence[str], *, delete_files: bool, remove_remote: bool = False
     ) -> None:
         """Forget the items; their files too with `delete_files`; the provider's copy with
-        `remove_remote` (kept by default: imported symlinks point into it)."""
+        `remove_remote`. Kept by default: a finished symlinked item is archived, so the WebDAV
+        tree its arr's imported symlinks point into still has its files."""
         for hash_ in hashes:
             item = self.items.get(hash_)
             if item is None:
@@ -303,12 +311,27 @@ class Bridge:
                 await _quietly(provider.delete(item.remote_id))
             if delete_files:
                 await delivery.remove(item)
+            if item.finished and item.action == "symlink" and not remove_remote:
+                item.state = ItemState.ARCHIVED
+                await self.store.put_item(item)
+                self.items.pop(hash_, None)
+                self.archive[hash_] = item
+                self.on_remove(hash_)
+                continue
             await self._forget(item)
 
     async def _forget(self, item: Item) -> None:
         await self.store.delete_items([item.hash])
         self.items.pop(item.hash, None)
         self.on_remove(item.hash)
+
+    def on_mount(self, provider: str) -> list[Item]:
+        """Items whose files the provider has, for its WebDAV tree (archived ones included)."""
+        return [
+            item
+            for item in [*self.items.values(), *self.archive.values()]
+            if item.provider == provider and item.state in ON_MOUNT and item.files
+        ]
 
     async def close(self) -> None:
         tasks = list(self._tasks.values())

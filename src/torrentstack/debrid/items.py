@@ -3,8 +3,9 @@ qBittorrent API shows it (`view`).
 
 States: `queued` (waiting to be handed to a provider: no slot there, or a retry), `downloading`
 (a provider has it and is fetching it), `delivering` (the provider has the files; the action is
-making them appear), `completed` (shown as `pausedUP`, progress 1, `content_path` set) and
-`failed` (shown as `error`, with the reason).
+making them appear), `completed` (shown as `pausedUP`, progress 1, `content_path` set),
+`failed` (shown as `error`, with the reason) and `archived` (removed by its arr after import,
+but its files stay in the WebDAV tree, where imported symlinks point).
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ class ItemState(StrEnum):
     DELIVERING = "delivering"
     COMPLETED = "completed"
     FAILED = "failed"
+    ARCHIVED = "archived"
 
 
 ACTIVE = frozenset({ItemState.QUEUED, ItemState.DOWNLOADING, ItemState.DELIVERING})
+ON_MOUNT = frozenset({ItemState.DELIVERING, ItemState.COMPLETED, ItemState.ARCHIVED})
 
 
 @dataclass(slots=True)
