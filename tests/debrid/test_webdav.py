@@ -1,48 +1,41 @@
-"""The WebDAV tree in-process: listings, file reads with ranges, names needing encoding, auth,
-the read-only methods, and PROPFIND bodies that must be refused safely."""
+"""The WebDAV tree in-process: listings and their props, names needing encoding, auth, the
+read-only methods, and PROPFIND bodies that must be refused safely (reads: test_webdav_reads)."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from urllib.parse import quote, unquote
 
-import httpx
 import pytest
 
-from tests.support.dav_source import TOKEN, MemorySource, authorize, basic
-from torrentstack.debrid.webdav import webdav_app
+from tests.support.dav_source import (
+    EPISODE,
+    ODD,
+    TOKEN,
+    VIDEO,
+    basic,
+    dav_client,
+    sample_source,
+    url,
+)
 
 D = "{DAV:}"
-EPISODE = "Show.Name.S01E02.1080p.WEB-DL-GRP"
-ODD = "Ünïcödé 100% #1 & <friends> [x]"  # spaces, unicode, '#', '%', '&', '<'
-VIDEO = bytes(range(256)) * 40  # 10,240 bytes
+VIDEO_URL = url("realdebrid", "__all__", EPISODE, f"{EPISODE}.mkv")
 
 
 @pytest.fixture
 def source():
-    source = MemorySource(chunk_size=1000)
-    source.add("realdebrid", EPISODE, {f"{EPISODE}.mkv": VIDEO, f"{EPISODE}.nfo": b"nfo text"})
-    source.add("realdebrid", "Movie.2020.mkv", {"Movie.2020.mkv": b"m" * 3000})  # single file
-    source.add("realdebrid", ODD, {f"Sub {ODD}/{ODD}.srt": b"subs", "empty.bin": b""})
-    source.add("torbox", "Other", {"other.bin": b"o" * 10})
-    return source
+    return sample_source()
 
 
 @pytest.fixture
 async def dav(source):
-    app = webdav_app(source, authorize)
-    transport = httpx.ASGITransport(app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://dav", headers=basic()) as c:
-        yield c
+    async with dav_client(source) as client:
+        yield client
 
 
 def xml(content: bytes) -> ET.Element:
     return ET.fromstring(content)  # noqa: S314 - the answer of the app under test
-
-
-def url(*names: str, folder: bool = False) -> str:
-    path = "/webdav/" + "/".join(quote(name, safe="") for name in names)
-    return path + "/" if folder and names else path
 
 
 async def propfind(dav, path, depth="1", body=None, **headers):
@@ -281,95 +274,6 @@ async def test_a_huge_streamed_body_is_refused_without_being_read_whole(dav):
     assert declared.status_code == 400
 
 
-# -- reading files --
-
-
-VIDEO_URL = url("realdebrid", "__all__", EPISODE, f"{EPISODE}.mkv")
-
-
-async def test_get_a_whole_file(dav, source):
-    reply = await dav.get(VIDEO_URL)
-    assert reply.status_code == 200
-    assert reply.content == VIDEO
-    assert reply.headers["content-length"] == str(len(VIDEO))
-    assert reply.headers["accept-ranges"] == "bytes"
-    assert reply.headers["content-type"] == "video/x-matroska"
-    assert reply.headers["last-modified"] == "Tue, 05 Mar 2024 12:30:15 GMT"
-    assert source.calls == [("realdebrid", EPISODE, f"{EPISODE}.mkv", 0, len(VIDEO) - 1)]
-    assert source.closed == 1
-
-
-@pytest.mark.parametrize(
-    ("header", "first", "last"),
-    [
-        ("bytes=0-0", 0, 0),
-        ("bytes=100-2099", 100, 2099),
-        ("bytes=10000-", 10000, 10239),
-        ("bytes=-240", 10000, 10239),
-        ("bytes=-99999", 0, 10239),  # a suffix longer than the file: all of it
-        ("bytes=10200-99999", 10200, 10239),  # past the end: up to the end
-        ("Bytes=5-9", 5, 9),
-    ],
-)
-async def test_a_range_gets_206(dav, source, header, first, last):
-    reply = await dav.get(VIDEO_URL, headers={"Range": header})
-    assert reply.status_code == 206
-    assert reply.content == VIDEO[first : last + 1]
-    assert reply.headers["content-range"] == f"bytes {first}-{last}/{len(VIDEO)}"
-    assert reply.headers["content-length"] == str(last - first + 1)
-    assert source.calls[-1][3:] == (first, last)
-
-
-@pytest.mark.parametrize(
-    "header", ["bytes=10240-", "bytes=20000-20010", "bytes=-0", "bytes=9-5", "bytes=x-y", "bytes="]
-)
-async def test_an_unservable_range_gets_416(dav, source, header):
-    reply = await dav.get(VIDEO_URL, headers={"Range": header})
-    assert reply.status_code == 416
-    assert reply.headers["content-range"] == f"bytes */{len(VIDEO)}"
-    assert source.calls == []
-
-
-@pytest.mark.parametrize("header", ["bytes=0-1,5-9", "items=0-5", ""])
-async def test_ranges_it_ignores_get_the_whole_file(dav, header):
-    reply = await dav.get(VIDEO_URL, headers={"Range": header})
-    assert reply.status_code == 200
-    assert reply.content == VIDEO
-
-
-async def test_if_range_of_another_version_gets_the_whole_file(dav):
-    etag = (await dav.head(VIDEO_URL)).headers["etag"]
-    same = await dav.get(VIDEO_URL, headers={"Range": "bytes=0-9", "If-Range": etag})
-    assert same.status_code == 206
-    other = await dav.get(VIDEO_URL, headers={"Range": "bytes=0-9", "If-Range": '"old"'})
-    assert other.status_code == 200
-    assert other.content == VIDEO
-
-
-async def test_head_says_what_get_would_without_reading(dav, source):
-    reply = await dav.head(VIDEO_URL)
-    assert reply.status_code == 200
-    assert reply.content == b""
-    assert reply.headers["content-length"] == str(len(VIDEO))
-    assert reply.headers["accept-ranges"] == "bytes"
-    ranged = await dav.head(VIDEO_URL, headers={"Range": "bytes=-10"})
-    assert ranged.status_code == 206
-    assert ranged.headers["content-range"] == f"bytes 10230-10239/{len(VIDEO)}"
-    assert source.calls == []
-
-
-async def test_an_empty_file_and_an_encoded_name(dav, source):
-    empty = await dav.get(url("realdebrid", "__all__", ODD, "empty.bin"))
-    assert (empty.status_code, empty.content, empty.headers["content-length"]) == (200, b"", "0")
-    assert (
-        await dav.get(url("realdebrid", "__all__", ODD, "empty.bin"), headers={"Range": "bytes=0-"})
-    ).status_code == 416
-    subs = await dav.get(url("realdebrid", "__all__", ODD, f"Sub {ODD}", f"{ODD}.srt"))
-    assert subs.content == b"subs"
-    assert subs.headers["content-type"] == "application/x-subrip"
-    assert source.calls == [("realdebrid", ODD, f"Sub {ODD}/{ODD}.srt", 0, 3)]
-
-
 async def test_a_folder_asked_with_get_is_an_html_index(dav):
     reply = await dav.get(url("realdebrid", "__all__", folder=True))
     assert reply.status_code == 200
@@ -434,8 +338,7 @@ async def test_writes_are_405(dav, source, method):
     ids=["none", "bad-password", "bad-user", "bad-token", "bad-base64", "no-scheme"],
 )
 async def test_every_path_and_method_needs_credentials(source, credentials):
-    app = webdav_app(source, authorize)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://d") as dav:
+    async with dav_client(source, headers={}) as dav:
         for path in ("/webdav", "/webdav/", "/webdav/realdebrid/", VIDEO_URL, "/webdav/nowhere"):
             for method in ("OPTIONS", "PROPFIND", "GET", "HEAD", "PUT", "DELETE"):
                 reply = await dav.request(method, path, headers=credentials)
@@ -445,8 +348,7 @@ async def test_every_path_and_method_needs_credentials(source, credentials):
 
 
 async def test_the_bearer_token_is_let_in(source):
-    app = webdav_app(source, authorize)
     headers = {"Authorization": f"Bearer {TOKEN}"}
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://d") as dav:
+    async with dav_client(source, headers={}) as dav:
         assert (await dav.get(VIDEO_URL, headers=headers)).content == VIDEO
         assert (await propfind(dav, "/webdav/", **headers)).status_code == 207

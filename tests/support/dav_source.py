@@ -3,18 +3,25 @@ chunk by chunk with a record of how far each stream was pulled, and failures on 
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from urllib.parse import quote
 
+import httpx
 from starlette.requests import Request
 
 from torrentstack.debrid.errors import ProviderError
-from torrentstack.debrid.webdav import DavFile, DavItem
+from torrentstack.debrid.webdav import DavFile, DavItem, webdav_app
 
 MODIFIED = datetime(2024, 3, 5, 12, 30, 15, tzinfo=UTC)
 USER, PASSWORD, TOKEN = "dav-user", "dav pass:word", "t0ken-for-the-tests"
+EPISODE = "Show.Name.S01E02.1080p.WEB-DL-GRP"
+ODD = "Ünïcödé 100% #1 & <friends> [x]"  # spaces, unicode, '#', '%', '&', '<'
+VIDEO = bytes(range(256)) * 40  # 10,240 bytes
 
 
 @dataclass
@@ -36,9 +43,14 @@ class Stored:
         return len(self.data) if self.data is not None else self.size
 
 
+_TILE = bytes(range(251)) * (1024 * 1024 // 251 + 2)
+
+
 def counting_pattern(start: int, stop: int) -> bytes:
-    """Bytes whose value is their offset mod 251 (so any slice is checkable without a copy)."""
-    return bytes((i % 251) for i in range(start, stop))
+    """Bytes whose value is their offset mod 251, so any part of a big file can be checked
+    without holding the file (at most 1 MiB at a time)."""
+    assert stop - start <= 1024 * 1024
+    return _TILE[start % 251 : start % 251 + stop - start]
 
 
 @dataclass
@@ -49,6 +61,7 @@ class MemorySource:
     chunk_size: int = 64 * 1024
     fail_after: int | None = None  # raise ProviderError once this many bytes were given
     fail_first: ProviderError | None = None  # raise this before any byte
+    short_by: int = 0  # end streams this many bytes before the end asked for
     pulled: int = 0  # chunks given, over all streams
     closed: int = 0  # streams closed (finished, failed or abandoned)
     calls: list[tuple[str, str, str, int, int | None]] = field(default_factory=list)
@@ -76,7 +89,7 @@ class MemorySource:
     ) -> AsyncIterator[bytes]:
         self.calls.append((provider, item, path, start, end))
         stored = self.content[provider][item][path]
-        last = stored.length - 1 if end is None else end
+        last = (stored.length - 1 if end is None else end) - self.short_by
         given = 0
         try:
             if self.fail_first is not None:
@@ -87,6 +100,7 @@ class MemorySource:
                 chunk = stored.read(offset, min(offset + self.chunk_size, last + 1) - 1)
                 self.pulled += 1
                 given += len(chunk)
+                await asyncio.sleep(0)  # a real provider waits on its network between chunks
                 yield chunk
         finally:
             self.closed += 1
@@ -110,3 +124,32 @@ def authorize(request: Request) -> bool:
 def basic(user: str = USER, password: str = PASSWORD) -> dict[str, str]:
     token = base64.b64encode(f"{user}:{password}".encode()).decode()
     return {"Authorization": f"Basic {token}"}
+
+
+def sample_source() -> MemorySource:
+    """Two providers: an episode folder, a single-file movie, an item whose names need
+    encoding (with a sub-folder and an empty file), and one item elsewhere."""
+    source = MemorySource(chunk_size=1000)
+    source.add("realdebrid", EPISODE, {f"{EPISODE}.mkv": VIDEO, f"{EPISODE}.nfo": b"nfo text"})
+    source.add("realdebrid", "Movie.2020.mkv", {"Movie.2020.mkv": b"m" * 3000})
+    source.add("realdebrid", ODD, {f"Sub {ODD}/{ODD}.srt": b"subs", "empty.bin": b""})
+    source.add("torbox", "Other", {"other.bin": b"o" * 10})
+    return source
+
+
+def url(*names: str, folder: bool = False) -> str:
+    """The tree's path of `names`, each percent-encoded."""
+    path = "/webdav/" + "/".join(quote(name, safe="") for name in names)
+    return path + "/" if folder and names else path
+
+
+@contextlib.asynccontextmanager
+async def dav_client(
+    source: MemorySource, headers: dict[str, str] | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An in-process client of `webdav_app(source)`, logged in with Basic unless told."""
+    app = webdav_app(source, authorize)
+    transport = httpx.ASGITransport(app)
+    headers = basic() if headers is None else headers
+    async with httpx.AsyncClient(transport=transport, base_url="http://dav", headers=headers) as c:
+        yield c

@@ -156,7 +156,7 @@ async def _read_capped(request: Request) -> bytes | None:
     return b"".join(chunks)
 
 
-_RANGE = re.compile(r"\s*(\d{0,19})\s*-\s*(\d{0,19})\s*")
+_RANGE = re.compile(r"\s*([0-9]{0,19})\s*-\s*([0-9]{0,19})\s*")
 
 
 def byte_range(header: str | None, size: int) -> tuple[int, int] | Literal[False] | None:
