@@ -140,8 +140,12 @@ def _http_date(resource: Resource) -> str:
 
 async def _read_capped(request: Request) -> bytes | None:
     """The request body, or None past `MAX_BODY` (not read further)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY:
+    declared = request.headers.get("content-length", "").strip()
+    if (
+        declared.isascii()
+        and declared.isdigit()
+        and (len(declared) > 12 or int(declared) > MAX_BODY)
+    ):
         return None
     chunks: list[bytes] = []
     size = 0
