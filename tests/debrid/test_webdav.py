@@ -247,8 +247,24 @@ async def test_allprop_and_propname(dav):
         b'<D:propfind xmlns:D="DAV:"/>',  # nothing asked
         b'<D:propfind xmlns:D="DAV:"><D:allprop/><D:propname/></D:propfind>',
         b'<D:propfind xmlns:D="DAV:"><D:prop>' + b"<D:a/>" * 20_000 + b"</D:prop></D:propfind>",
+        b'<D:propfind xmlns:D="DAV:"><D:prop>'
+        + b"".join(b"<D:p%d/>" % i for i in range(65))
+        + b"</D:prop></D:propfind>",
+        b'<D:propfind xmlns:D="DAV:"><D:prop/></D:propfind>',
     ],
-    ids=["billion-laughs", "xxe", "text", "binary", "truncated", "no-ns", "empty", "two", "huge"],
+    ids=[
+        "billion-laughs",
+        "xxe",
+        "text",
+        "binary",
+        "truncated",
+        "no-ns",
+        "empty",
+        "two",
+        "huge",
+        "too-many-props",
+        "no-props",
+    ],
 )
 async def test_bad_bodies_get_400(dav, body):
     reply = await propfind(dav, "/webdav/realdebrid/", body=body)

@@ -18,6 +18,7 @@ from lxml import etree  # type: ignore[import-untyped]
 
 DAV = "DAV:"
 MAX_BODY = 64 * 1024  # a client's PROPFIND is a few hundred bytes; rclone's is 300
+MAX_PROPS = 64  # each asked name is echoed for every entry of a listing: no amplification
 
 # The live properties this tree has; every other asked one gets a 404 propstat.
 LIVE = (
@@ -71,7 +72,7 @@ class Resource:
 
     @property
     def etag(self) -> str:
-        token = f"{self.href}\0{self.size}\0{self.modified.timestamp()}".encode()
+        token = f"{self.href}\0{self.size}\0{self.utc_modified.timestamp()}".encode()
         return f'"{hashlib.sha256(token).hexdigest()[:24]}"'
 
 
@@ -108,13 +109,15 @@ def parse_propfind(body: bytes) -> PropQuery | Malformed:
     kind = _KINDS[kinds[0].tag]
     if kind != "prop":
         return PropQuery(kind)
-    names: list[tuple[str, str]] = []
+    names: dict[tuple[str, str], None] = {}
     for prop in kinds[0]:
         if not isinstance(prop.tag, str):
             return Malformed("an entity or a non-element in prop")
         qname = etree.QName(prop)
-        names.append((qname.namespace or "", qname.localname))
-    return PropQuery("prop", tuple(dict.fromkeys(names)))
+        names[(qname.namespace or "", qname.localname)] = None
+    if not names or len(names) > MAX_PROPS:
+        return Malformed(f"prop must name 1 to {MAX_PROPS} properties")
+    return PropQuery("prop", tuple(names))
 
 
 _KINDS = {f"{{{DAV}}}{kind}": kind for kind in ("allprop", "propname", "prop")}
