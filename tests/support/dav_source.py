@@ -106,7 +106,7 @@ class MemorySource:
             self.closed += 1
 
 
-def authorize(request: Request) -> bool:
+async def authorize(request: Request) -> bool:
     """Basic USER:PASSWORD or Bearer TOKEN, as the bridge checks them."""
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")

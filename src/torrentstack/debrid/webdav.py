@@ -10,7 +10,7 @@ import asyncio
 import html
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from email.utils import format_datetime
 from typing import Literal
 
@@ -40,8 +40,10 @@ _READ = "OPTIONS, GET, HEAD, PROPFIND"
 _REALM = 'Basic realm="torrentstack"'
 _XML = "application/xml; charset=utf-8"
 
+Authorize = Callable[[Request], Awaitable[bool]]  # does the request carry valid credentials
 
-def webdav_app(source: DavSource, authorize: Callable[[Request], bool]) -> Starlette:
+
+def webdav_app(source: DavSource, authorize: Authorize) -> Starlette:
     """The tree's app; its routes are `/webdav` and everything under it (mount it at `/`)."""
     handler = _Handler(source, authorize)
     return Starlette(routes=[Route("/webdav", handler), Route("/webdav/{rest:path}", handler)])
@@ -50,7 +52,7 @@ def webdav_app(source: DavSource, authorize: Callable[[Request], bool]) -> Starl
 class _Handler:
     """One ASGI endpoint for every method, so that auth and 405 are decided here."""
 
-    def __init__(self, source: DavSource, authorize: Callable[[Request], bool]) -> None:
+    def __init__(self, source: DavSource, authorize: Authorize) -> None:
         self.source = source
         self.authorize = authorize
 
@@ -60,7 +62,7 @@ class _Handler:
         await response(scope, receive, send)
 
     async def respond(self, request: Request) -> Response | _Stream:
-        if not self.authorize(request):
+        if not await self.authorize(request):
             return Response(
                 "authentication required\n", 401, {"WWW-Authenticate": _REALM}, "text/plain"
             )
