@@ -17,7 +17,7 @@ from tests.support.debrid_services.debridlink import FakeDebridLink, debridlink_
 from torrentstack.config.debrid import ProviderSettings
 from torrentstack.debrid.errors import NotFoundRemote, ProviderError, TooManyActive
 from torrentstack.debrid.providers import debridlink
-from torrentstack.debrid.providers.base import RemoteFile, RemoteStatus
+from torrentstack.debrid.providers.base import Provider, RemoteFile, RemoteStatus
 from torrentstack.debrid.providers.debridlink import DebridLink
 
 KEY = "dl-key-0123456789abcdef"
@@ -63,6 +63,17 @@ async def provider(fake: FakeDebridLink, sleeps: Sleeps) -> AsyncIterator[Debrid
 
 async def read(provider: DebridLink, file: RemoteFile, *span: int) -> bytes:
     return b"".join([chunk async for chunk in provider.stream(file, *span)])
+
+
+async def test_it_is_a_provider_named_by_its_settings() -> None:
+    settings_ = ProviderSettings(provider="debridlink", name="mine", api_key=KEY)
+    provider: Provider = DebridLink(settings_)
+    assert (provider.name, provider.kind) == ("mine", "debridlink")
+    await provider.close()
+    default: Provider = DebridLink(provider_settings(""))
+    assert str(default._http.client.base_url) == f"{debridlink.PUBLIC_URL}/"  # type: ignore[attr-defined]
+    assert default.name == "debridlink"
+    await default.close()
 
 
 @pytest.mark.parametrize("content", [EPISODE, MOVIE], ids=["multi-file", "single-file"])

@@ -17,7 +17,7 @@ from tests.support.debrid_services.torbox import FakeTorBox, torbox_service
 from torrentstack.config.debrid import ProviderSettings
 from torrentstack.debrid.errors import NotCached, NotFoundRemote, ProviderError, TooManyActive
 from torrentstack.debrid.providers import torbox
-from torrentstack.debrid.providers.base import RemoteFile, RemoteStatus, RemoteTorrent
+from torrentstack.debrid.providers.base import Provider, RemoteFile, RemoteStatus, RemoteTorrent
 from torrentstack.debrid.providers.torbox import TorBox
 
 KEY = "tb-key-fedcba9876543210"
@@ -76,6 +76,17 @@ async def run_to_the_end(
     while seen[-1].status is not RemoteStatus.DOWNLOADED and len(seen) < 10:
         seen.append(await provider.status(remote_id))
     return remote_id, seen
+
+
+async def test_it_is_a_provider_named_by_its_settings() -> None:
+    settings_ = ProviderSettings(provider="torbox", name="mine", api_key=KEY)
+    provider: Provider = TorBox(settings_)
+    assert (provider.name, provider.kind) == ("mine", "torbox")
+    await provider.close()
+    default: Provider = TorBox(provider_settings(""))
+    assert str(default._http.client.base_url) == f"{torbox.PUBLIC_URL}/"  # type: ignore[attr-defined]
+    assert default.name == "torbox"
+    await default.close()
 
 
 @pytest.mark.parametrize("content", [EPISODE, MOVIE], ids=["multi-file", "single-file"])
