@@ -1,8 +1,7 @@
 """TorBox (API v1, `/api/torrents/*`): its JSON read into `base` values, and `TorBox`.
 
-The `parse_*`/`refusal` functions take decoded JSON and raise only `ProviderError`s. A file's
-`link` is `torbox://<torrent id>/<file id>`; `link()` turns it into a download URL with
-`requestdl`, the one call that carries the key in its query (so it is never logged).
+`parse_*`/`refusal` raise only `ProviderError`s. A file's link is `torbox://<torrent>/<file>`;
+`link()` asks `requestdl`, the one call with the key in its query (kept out of every log).
 """
 
 from __future__ import annotations
