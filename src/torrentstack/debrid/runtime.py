@@ -11,6 +11,7 @@ from pathlib import Path
 from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
 
@@ -21,9 +22,11 @@ from torrentstack.debrid.api.app import debrid_api
 from torrentstack.debrid.arr_book import ArrBook, Check
 from torrentstack.debrid.bridge import Bridge, Delivery, Notify
 from torrentstack.debrid.items import Item
+from torrentstack.debrid.mount_tree import MountTree
 from torrentstack.debrid.providers.base import Provider
 from torrentstack.debrid.qbittorrent_backend import AddContext, DebridBackend, current_add
 from torrentstack.debrid.store import DebridStore
+from torrentstack.debrid.webdav import webdav_app
 from torrentstack.periodic import Periodic
 from torrentstack.qbittorrent.persona import PERSONAS
 from torrentstack.qbittorrent_api.application import add_application_endpoints
@@ -99,7 +102,7 @@ class DebridRuntime:
         self.poller = Periodic("debrid-poll", self.bridge.poll, settings.refresh_interval)
         self.notifier: Notify | None = None
         self.routers: list[APIRouter] = []
-        self.extra_routes: list[BaseRoute] = []  # WebDAV, added by the composition
+        self.extra_routes: list[BaseRoute] = []
 
     def _register_qbittorrent_api(self) -> None:
         api, backend = self.api, self.backend
@@ -143,7 +146,8 @@ class DebridRuntime:
             bridge=self.bridge, arrs=self.arrs, access=self.access, persona=self.persona,
             routers=self.routers,
         )  # fmt: skip
-        routes = [*health.routes, *self.extra_routes, Mount("/", app)]
+        dav = webdav_app(MountTree(self.bridge), self._dav_allowed)
+        routes = [*health.routes, *dav.routes, *self.extra_routes, Mount("/", app)]
         return [
             Listener(
                 name=self.name,
@@ -153,6 +157,9 @@ class DebridRuntime:
                 access_log=self.access_log,
             )
         ]
+
+    async def _dav_allowed(self, request: Request) -> bool:
+        return await self.access.webdav_ok(request.headers.get("authorization", ""))
 
     async def run(self, stop: asyncio.Event) -> None:
         await self.poller.tick()  # resume what a restart interrupted, at once
