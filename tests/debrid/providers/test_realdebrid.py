@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -290,7 +290,7 @@ JSON = st.recursive(
     ),
     max_leaves=30,
 )
-PARSERS = [
+PARSERS: list[Callable[[object], object]] = [
     realdebrid.parse_added,
     realdebrid.parse_torrent,
     realdebrid.parse_listed,
