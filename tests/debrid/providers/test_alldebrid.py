@@ -255,71 +255,104 @@ async def test_an_unreachable_service_is_retryable(waits: Waits) -> None:
     assert "unreachable" in caught.value.message
 
 
-KEYS = [
-    "status",
-    "data",
-    "error",
-    "code",
-    "message",
-    "magnets",
-    "files",
-    "infos",
-    "user",
-    "id",
-    "ready",
-    "statusCode",
-    "filename",
-    "hash",
-    "size",
-    "downloaded",
-    "links",
-    "link",
-    "n",
-    "s",
-    "l",
-    "e",
-    "username",
-    "isPremium",
-    "premiumUntil",
-]
-SCALARS = (
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats()
-    | st.text(max_size=8)
-    | st.sampled_from(["success", "error"])
-)
-JSON = st.recursive(
-    SCALARS,
+# Fuzz: documents shaped like the service's answers, any field possibly of any JSON type.
+ANY = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
     lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(KEYS), inner, max_size=8)
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
     ),
-    max_leaves=40,
+    max_leaves=10,
 )
-PARSERS: list[Callable[[object], object]] = [
-    alldebrid.parse_data,
-    alldebrid.parse_uploaded,
-    alldebrid.parse_uploaded_file,
-    alldebrid.parse_magnet,
-    alldebrid.parse_status,
-    alldebrid.parse_magnets,
-    alldebrid.parse_unlocked,
-    alldebrid.parse_link_infos,
-    alldebrid.parse_profile,
+
+
+def loose(right: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
+    """Mostly the right type, sometimes anything."""
+    return st.one_of(right, right, right, right, right, ANY)
+
+
+def shaped(
+    required: tuple[str, ...] = (), **fields: st.SearchStrategy[object]
+) -> st.SearchStrategy[object]:
+    """A JSON object with the `required` fields and some of the others."""
+    present = {k: loose(v) for k, v in fields.items() if k in required}
+    optional = {k: loose(v) for k, v in fields.items() if k not in required}
+    return loose(st.fixed_dictionaries(present, optional=optional))
+
+
+def envelope(data: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
+    """`{"status", "data"}` mostly, sometimes an error body, sometimes anything."""
+    codes = st.sampled_from(["AUTH_BAD_APIKEY", "MAGNET_TOO_MANY_ACTIVE", "LINK_DOWN", "X"])
+    error = shaped(("code",), code=codes, message=st.text(max_size=8))
+    status = st.sampled_from(["success", "success", "success", "error"])
+    body = st.fixed_dictionaries({"status": loose(status), "data": data})
+    failed = st.fixed_dictionaries({"status": st.just("error"), "error": error})
+    return st.one_of(body, body, body, body, failed, ANY)
+
+
+NUMBER = st.integers(-5, 10**12) | st.floats()
+NAME = st.text(min_size=1, max_size=8)
+TREE = st.recursive(
+    shaped(n=NAME, s=NUMBER, l=NAME),
+    lambda inner: shaped(n=NAME, e=st.lists(inner, max_size=3)),
+    max_leaves=8,
+)
+MAGNET = shaped(
+    ("id",),
+    id=st.integers(0, 10**6) | NAME,
+    filename=NAME,
+    hash=NAME,
+    size=NUMBER,
+    downloaded=NUMBER,
+    statusCode=st.integers(-1, 12),
+    status=NAME,
+    downloadSpeed=NUMBER,
+    seeders=NUMBER,
+    files=st.lists(TREE, max_size=3),
+    links=st.lists(shaped(link=NAME, filename=NAME, size=NUMBER), max_size=3),
+)
+ADDED = shaped(
+    ("id",), id=st.integers(0, 99), ready=st.booleans(), error=shaped(code=NAME, message=NAME)
+)
+CASES: list[tuple[Callable[[object], object], st.SearchStrategy[object]]] = [
+    (alldebrid.parse_data, envelope(ANY)),
+    (alldebrid.parse_uploaded, envelope(shaped(("magnets",), magnets=st.lists(ADDED, max_size=2)))),
+    (
+        alldebrid.parse_uploaded_file,
+        envelope(shaped(("files",), files=st.lists(ADDED, max_size=2))),
+    ),
+    (alldebrid.parse_magnet, MAGNET),
+    (alldebrid.parse_status, envelope(shaped(("magnets",), magnets=MAGNET))),
+    (
+        alldebrid.parse_magnets,
+        envelope(
+            shaped(
+                ("magnets",),
+                magnets=st.lists(MAGNET, max_size=3) | st.dictionaries(NAME, MAGNET, max_size=3),
+            )
+        ),
+    ),
+    (alldebrid.parse_unlocked, envelope(shaped(("link",), link=NAME))),
+    (
+        alldebrid.parse_link_infos,
+        envelope(shaped(("infos",), infos=st.lists(shaped(link=NAME, error=ANY), max_size=2))),
+    ),
+    (
+        alldebrid.parse_profile,
+        envelope(
+            shaped(
+                ("user",),
+                user=shaped(
+                    ("username",), username=NAME, isPremium=st.booleans(), premiumUntil=NUMBER
+                ),
+            )
+        ),
+    ),
 ]
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(value=JSON, index=st.integers(0, len(PARSERS) - 1))
-def test_parsing_fails_only_with_provider_error(value: object, index: int) -> None:
+@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), index=st.integers(0, len(CASES) - 1))
+def test_parsing_fails_only_with_provider_error(data: st.DataObject, index: int) -> None:
+    parse, shape = CASES[index]
     with contextlib.suppress(ProviderError):
-        PARSERS[index](value)
-
-
-@settings(max_examples=200, deadline=None)
-@given(data=JSON)
-def test_a_success_envelope_around_anything_fails_only_with_provider_error(data: object) -> None:
-    for parse in PARSERS[1:]:
-        with contextlib.suppress(ProviderError):
-            parse({"status": "success", "data": data})
+        parse(data.draw(shape))

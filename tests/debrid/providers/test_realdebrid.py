@@ -144,6 +144,24 @@ async def test_a_hash_nobody_has_stays_converting(fake: FakeRealDebrid, rd: Real
     assert (dead.status, dead.message) == (RemoteStatus.FAILED, "dead")
 
 
+async def test_an_outage_does_not_make_files_look_broken(
+    fake: FakeRealDebrid, rd: RealDebrid
+) -> None:
+    remote_id = await rd.submit_magnet(EPISODE.magnet, uncached=False)
+    await rd.status(remote_id)
+    await rd.status(remote_id)
+    await rd.select_files(remote_id, ["1"])
+    (video,) = (await rd.status(remote_id)).files
+    assert video.path == f"{EPISODE.name}.mkv"
+
+    fake.fail_next(1, 503)  # service_unavailable, not unavailable_file
+    with pytest.raises(ProviderError, match="service_unavailable") as caught:
+        await rd.check(video)
+    assert caught.value.retryable
+    assert fake.requests.count(("POST", "/rest/1.0/unrestrict/check")) == 1  # asked once
+    assert await rd.check(video)
+
+
 @pytest.mark.parametrize(
     ("status", "expected"),
     [
@@ -261,47 +279,75 @@ async def test_an_unreachable_service_is_retryable(waits: Waits) -> None:
     assert "unreachable" in caught.value.message
 
 
-KEYS = [
-    "id",
-    "hash",
-    "filename",
-    "original_filename",
-    "bytes",
-    "status",
-    "progress",
-    "files",
-    "links",
-    "path",
-    "selected",
-    "speed",
-    "seeders",
-    "download",
-    "username",
-    "type",
-    "expiration",
-    "nb",
-    "limit",
-    "other",
-]
-JSON = st.recursive(
+# Fuzz: documents shaped like the service's answers, any field possibly of any JSON type.
+ANY = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
     lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(KEYS), inner, max_size=8)
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
     ),
-    max_leaves=30,
+    max_leaves=10,
 )
-PARSERS: list[Callable[[object], object]] = [
-    realdebrid.parse_added,
-    realdebrid.parse_torrent,
-    realdebrid.parse_listed,
-    realdebrid.parse_unrestricted,
-    realdebrid.parse_profile,
-    realdebrid.parse_slots,
+
+
+def loose(right: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
+    """Mostly the right type, sometimes anything."""
+    return st.one_of(right, right, right, right, right, ANY)
+
+
+def shaped(
+    required: tuple[str, ...] = (), **fields: st.SearchStrategy[object]
+) -> st.SearchStrategy[object]:
+    """A JSON object with the `required` fields and some of the others."""
+    present = {k: loose(v) for k, v in fields.items() if k in required}
+    optional = {k: loose(v) for k, v in fields.items() if k not in required}
+    return loose(st.fixed_dictionaries(present, optional=optional))
+
+
+NUMBER = st.integers(-5, 10**12) | st.floats() | st.text(max_size=6)
+FILE = st.fixed_dictionaries(
+    {"id": loose(st.integers(0, 99))},
+    optional={"path": loose(st.text(max_size=12)), "bytes": NUMBER, "selected": NUMBER},
+)
+TORRENT = shaped(
+    ("id",),
+    id=st.text(min_size=1, max_size=6),
+    hash=st.text(max_size=40),
+    filename=st.text(max_size=12),
+    bytes=NUMBER,
+    status=st.sampled_from(sorted(realdebrid.STATUSES)) | st.text(max_size=6),
+    progress=NUMBER,
+    speed=NUMBER,
+    seeders=NUMBER,
+    files=st.lists(FILE, max_size=4),
+    links=st.lists(st.text(max_size=10) | ANY, max_size=4),
+)
+CASES: list[tuple[Callable[[object], object], st.SearchStrategy[object]]] = [
+    (
+        realdebrid.parse_added,
+        shaped(("id",), id=st.text(min_size=1, max_size=6), uri=st.text(max_size=6)),
+    ),
+    (realdebrid.parse_torrent, TORRENT),
+    (realdebrid.parse_listed, loose(st.lists(TORRENT, max_size=3))),
+    (
+        realdebrid.parse_unrestricted,
+        shaped(("download",), download=st.text(min_size=1, max_size=10)),
+    ),
+    (
+        realdebrid.parse_profile,
+        shaped(
+            ("username",),
+            username=st.text(min_size=1, max_size=6),
+            type=st.sampled_from(["premium", "free"]),
+            expiration=st.datetimes().map(str) | st.text(max_size=30),
+        ),
+    ),
+    (realdebrid.parse_slots, shaped(nb=NUMBER, limit=NUMBER)),
 ]
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(value=JSON, index=st.integers(0, len(PARSERS) - 1))
-def test_parsing_fails_only_with_provider_error(value: object, index: int) -> None:
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), index=st.integers(0, len(CASES) - 1))
+def test_parsing_fails_only_with_provider_error(data: st.DataObject, index: int) -> None:
+    parse, shape = CASES[index]
     with contextlib.suppress(ProviderError):
-        PARSERS[index](value)
+        parse(data.draw(shape))

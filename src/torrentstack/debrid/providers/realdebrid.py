@@ -38,7 +38,7 @@ STATUSES = {
     "dead": RemoteStatus.FAILED,
 }
 TOO_MANY_ACTIVE = 21  # error_code "too_many_active_downloads"
-FILE_UNAVAILABLE = 24  # error_code "unavailable_file": the hoster no longer has the file
+GONE_CODES = frozenset({24, 35})  # unavailable_file, infringing_file: the file will not return
 KEY_CODES = frozenset({8, 9, 14, 15, 22})  # bad_token, permission_denied, locked, inactive, IP
 
 
@@ -201,9 +201,16 @@ class _Http(ServiceHttp):
                 f"the API key was refused ({error}): it is wrong, expired or not premium",
                 status=status,
             )
-        if code == FILE_UNAVAILABLE:
+        if code in GONE_CODES:
             return NotFoundRemote(self.provider, _describe(response), status=status)
         return super().error(response)
+
+
+def _hoster(file: RemoteFile) -> str:
+    """The file's hoster link as the service takes it back: its own links are 39 characters
+    (`https://real-debrid.com/d/` + a 13-character id); longer ones are cut, as Decypharr does."""
+    prefix = "https://real-debrid.com/d/"
+    return file.link[:39] if file.link.startswith(prefix) else file.link
 
 
 class RealDebrid:
@@ -268,20 +275,18 @@ class RealDebrid:
     async def link(self, file: RemoteFile) -> str:
         if not file.link:
             raise NotFoundRemote(self.name, f"no hoster link for {file.path}")
-        response = await self._http.request("POST", "unrestrict/link", data={"link": file.link})
+        response = await self._http.request("POST", "unrestrict/link", data={"link": _hoster(file)})
         return parse_unrestricted(_json(response, self.name, "unrestrict"), self.name)
 
     async def check(self, file: RemoteFile) -> bool:
+        # 404, or 503 `unavailable_file`: gone. A 503 saying the service or the hoster is down
+        # raises (retryable), so an outage never makes files look broken.
         if not file.link:
             return False
         try:
-            await self._probe.request("POST", "unrestrict/check", data={"link": file.link})
+            await self._probe.request("POST", "unrestrict/check", data={"link": _hoster(file)})
         except NotFoundRemote:
             return False
-        except ProviderError as exc:
-            if exc.status == 503:  # "file unavailable" on the hoster
-                return False
-            raise
         return True
 
     async def stream(
