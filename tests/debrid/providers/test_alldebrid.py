@@ -87,12 +87,13 @@ async def test_a_cached_folder_from_magnet_to_bytes(fake: FakeAllDebrid, ad: All
         (path, len(body)) for path, body in EPISODE.files.items()
     ]
     assert all(f.link for f in done.files)
+    assert ("POST", "/v4.1/magnet/files") in fake.requests  # v4.1: not in the status
     await ad.select_files(remote_id, ["0"])  # the service fetches everything: nothing asked
     assert not any("select" in path for _, path in fake.requests)
 
     listed = await ad.torrents()
-    assert [(t.id, t.status, len(t.files)) for t in listed] == [
-        (remote_id, RemoteStatus.DOWNLOADED, 3)
+    assert [(t.id, t.status, t.info_hash) for t in listed] == [
+        (remote_id, RemoteStatus.DOWNLOADED, EPISODE.info_hash)
     ]
 
     video, extra, notes = done.files
@@ -114,6 +115,20 @@ async def test_a_cached_folder_from_magnet_to_bytes(fake: FakeAllDebrid, ad: All
     with pytest.raises(NotFoundRemote, match="MAGNET_INVALID_ID"):
         await ad.status(remote_id)
     assert await ad.torrents() == []
+
+
+async def test_a_file_tree_inside_the_status_is_used(waits: Waits) -> None:
+    async with alldebrid_service([EPISODE], api_key=KEY, files_in_status=True) as fake:
+        provider = make(fake.url, waits)
+        try:
+            remote_id = await provider.submit_magnet(EPISODE.magnet, uncached=False)
+            done = await provider.status(remote_id)
+            listed = await provider.torrents()
+        finally:
+            await provider.close()
+    assert [f.path for f in done.files] == list(EPISODE.files)
+    assert [f.path for f in listed[0].files] == list(EPISODE.files)
+    assert not any(path.endswith("/magnet/files") for _, path in fake.requests)
 
 
 async def test_a_single_file_from_torrent_file(ad: AllDebrid) -> None:
@@ -330,6 +345,10 @@ CASES: list[tuple[Callable[[object], object], st.SearchStrategy[object]]] = [
                 magnets=st.lists(MAGNET, max_size=3) | st.dictionaries(NAME, MAGNET, max_size=3),
             )
         ),
+    ),
+    (
+        alldebrid.parse_magnet_files,
+        envelope(shaped(("magnets",), magnets=st.lists(shaped(files=st.lists(TREE)), max_size=2))),
     ),
     (alldebrid.parse_unlocked, envelope(shaped(("link",), link=NAME))),
     (

@@ -74,7 +74,8 @@ def _nodes(tree: Tree) -> list[dict[str, object]]:
 
 class FakeAllDebrid:
     """The service for one API key. Hashes in `uncached` download over `download_polls` status
-    requests; other catalogue hashes are ready at once."""
+    requests; other catalogue hashes are ready at once. File trees come from `/magnet/files`
+    (API v4.1), or also inside `/magnet/status` with `files_in_status` (as older answers)."""
 
     def __init__(
         self,
@@ -83,8 +84,10 @@ class FakeAllDebrid:
         *,
         uncached: Collection[str] = (),
         download_polls: int = 2,
+        files_in_status: bool = False,
     ) -> None:
         self.api_key = api_key
+        self.files_in_status = files_in_status
         self.catalogue = {content.info_hash: content for content in catalogue}
         self.uncached = set(uncached)
         self.download_polls = download_polls
@@ -206,9 +209,25 @@ class FakeAllDebrid:
             "notified": False,
             "version": 2,
         }
-        if code == 4 and magnet.content:
+        if code == 4 and magnet.content and self.files_in_status:
             body["files"] = self._files(request, magnet)
         return body
+
+    async def _magnet_files(self, request: Request) -> Response:
+        entries: list[dict[str, object]] = []
+        async with request.form() as form:
+            wanted = [str(value) for value in form.getlist("id[]")]
+        for text in wanted:
+            magnet = self.magnets.get(int(text)) if text.isdigit() else None
+            if magnet is None:
+                error = {"code": "MAGNET_INVALID_ID", "message": "This magnet ID does not exists"}
+                entries.append({"id": text, "error": error})
+            elif magnet.status_code != 4 or not magnet.content:
+                error = {"code": "MAGNET_NOT_READY", "message": "This magnet is not ready"}
+                entries.append({"id": magnet.id, "error": error})
+            else:
+                entries.append({"id": magnet.id, "files": self._files(request, magnet)})
+        return _ok({"magnets": entries})
 
     async def _status(self, request: Request) -> Response:
         wanted = request.query_params.get("id")
@@ -291,6 +310,7 @@ class FakeAllDebrid:
             Route(f"{PREFIX}/magnet/upload", self._upload),
             Route(f"{PREFIX}/magnet/upload/file", self._upload_file, methods=["POST"]),
             Route(f"{PREFIX}/magnet/status", self._status, methods=["GET", "POST"]),
+            Route(f"{PREFIX}/magnet/files", self._magnet_files, methods=["POST"]),
             Route(f"{PREFIX}/magnet/delete", self._delete, methods=["GET", "POST"]),
             Route(f"{PREFIX}/link/unlock", self._unlock, methods=["GET", "POST"]),
             Route(f"{PREFIX}/link/infos", self._infos, methods=["POST"]),

@@ -8,6 +8,7 @@ body is an error whatever the HTTP status.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
@@ -208,14 +209,31 @@ def parse_status(value: object, provider: str = KIND) -> RemoteTorrent:
     return found[0]
 
 
-def parse_magnets(value: object, provider: str = KIND) -> list[RemoteTorrent]:
-    """Every magnet of a `/magnet/status` answer (a list, a map by id, or one magnet)."""
-    magnets = parse_data(value, provider, "magnet status").value.get("magnets")
+def _magnets(value: object, provider: str, what: str) -> list[object]:
+    magnets = parse_data(value, provider, what).value.get("magnets")
     if isinstance(magnets, dict):
         magnets = [magnets] if "id" in magnets else list(magnets.values())
     if not isinstance(magnets, list):
-        raise ProviderError(provider, "unexpected answer to magnet status: no magnets")
-    return [parse_magnet(item, provider) for item in magnets]
+        raise ProviderError(provider, f"unexpected answer to {what}: no magnets")
+    return magnets
+
+
+def parse_magnets(value: object, provider: str = KIND) -> list[RemoteTorrent]:
+    """Every magnet of a `/magnet/status` answer (a list, a map by id, or one magnet)."""
+    return [parse_magnet(item, provider) for item in _magnets(value, provider, "magnet status")]
+
+
+def parse_magnet_files(
+    value: object, provider: str = KIND, name: str = ""
+) -> tuple[RemoteFile, ...]:
+    """The files of the first magnet of a `/magnet/files` answer (`name`: the torrent's, whose
+    folder is left out of the paths)."""
+    magnets = _magnets(value, provider, "magnet files")
+    if not magnets:
+        raise ProviderError(provider, "unexpected answer to magnet files: no magnet")
+    entry = _Body(magnets[0], provider, "magnet files")
+    _raise_error(entry)
+    return _files(entry, name)
 
 
 def parse_unlocked(value: object, provider: str = KIND) -> str:
@@ -316,7 +334,14 @@ class AllDebrid:
 
     async def status(self, remote_id: str) -> RemoteTorrent:
         answer = await self._call("GET", "magnet/status", "status", params={"id": remote_id})
-        return parse_status(answer, self.name)
+        torrent = parse_status(answer, self.name)
+        if torrent.status is RemoteStatus.DOWNLOADED and not torrent.files:
+            # API v4.1 keeps the file tree out of the status: it has an endpoint of its own
+            data = {"id[]": remote_id}
+            answer = await self._call("POST", "magnet/files", "magnet files", data=data)
+            files = parse_magnet_files(answer, self.name, torrent.name)
+            torrent = dataclasses.replace(torrent, files=files)
+        return torrent
 
     async def select_files(self, remote_id: str, file_ids: Sequence[str]) -> None:
         return  # the service fetches every file of a magnet
