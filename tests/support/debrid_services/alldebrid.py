@@ -360,10 +360,21 @@ class _Front:
 
 @contextlib.asynccontextmanager
 async def alldebrid_service(
-    catalogue: list[Content], *, api_key: str = "ad-test-key", **options: object
+    catalogue: list[Content],
+    *,
+    api_key: str = "ad-test-key",
+    uncached: Collection[str] = (),
+    download_polls: int = 2,
+    files_in_status: bool = False,
 ) -> AsyncIterator[FakeAllDebrid]:
     """A `FakeAllDebrid` on 127.0.0.1; `fake.url` is the base URL for `api_url`."""
-    fake = FakeAllDebrid(api_key, catalogue, **options)  # type: ignore[arg-type]
+    fake = FakeAllDebrid(
+        api_key,
+        catalogue,
+        uncached=uncached,
+        download_polls=download_polls,
+        files_in_status=files_in_status,
+    )
     async with serve_app(fake.app(), "fake-alldebrid") as port:
         fake.url = f"http://127.0.0.1:{port}{PREFIX}"
         yield fake

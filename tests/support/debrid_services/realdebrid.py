@@ -312,10 +312,14 @@ class _Front:
 
 @contextlib.asynccontextmanager
 async def realdebrid_service(
-    catalogue: list[Content], *, api_key: str = "rd-test-key", **options: object
+    catalogue: list[Content],
+    *,
+    api_key: str = "rd-test-key",
+    uncached: Collection[str] = (),
+    download_polls: int = 2,
 ) -> AsyncIterator[FakeRealDebrid]:
     """A `FakeRealDebrid` on 127.0.0.1; `fake.url` is the base URL for `api_url`."""
-    fake = FakeRealDebrid(api_key, catalogue, **options)  # type: ignore[arg-type]
+    fake = FakeRealDebrid(api_key, catalogue, uncached=uncached, download_polls=download_polls)
     async with serve_app(fake.app(), "fake-realdebrid") as port:
         fake.url = f"http://127.0.0.1:{port}{PREFIX}"
         yield fake
