@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 
 from tests.support.arr_server import arr_server
+from tests.support.debrid_services.alldebrid import alldebrid_service
 from tests.support.debrid_services.catalogue import Content, episode, single_file
 from tests.support.debrid_services.debridlink import debridlink_service
+from tests.support.debrid_services.realdebrid import realdebrid_service
 from tests.support.debrid_services.torbox import torbox_service
 from tests.support.debrid_stack import Sonarr, debrid_settings, running_bridge, tree_bytes
 from tests.support.waiting import eventually
@@ -23,6 +25,8 @@ SONARR_KEY = "a1" * 16
 
 Service = Callable[..., contextlib.AbstractAsyncContextManager[Any]]
 SERVICES: dict[str, tuple[Service, str]] = {
+    "realdebrid": (realdebrid_service, "rd-key"),
+    "alldebrid": (alldebrid_service, "ad-key"),
     "debridlink": (debridlink_service, "dl-key"),
     "torbox": (torbox_service, "tb-key"),
 }
@@ -30,8 +34,12 @@ SERVICES: dict[str, tuple[Service, str]] = {
 
 @contextlib.asynccontextmanager
 async def provider_service(kind: str, catalogue: list[Content]) -> AsyncIterator[tuple[Any, str]]:
+    """The kind's loopback service, every torrent of `catalogue` cached there."""
     service, key = SERVICES[kind]
-    async with service(catalogue, api_key=key, cached=[c.info_hash for c in catalogue]) as fake:
+    everything_cached: dict[str, Any] = (
+        {"cached": [c.info_hash for c in catalogue]} if kind in ("debridlink", "torbox") else {}
+    )
+    async with service(catalogue, api_key=key, **everything_cached) as fake:
         yield fake, key
 
 

@@ -6,12 +6,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from torrentstack.config.debrid import ProviderSettings
+from torrentstack.debrid.providers.alldebrid import AllDebrid
 from torrentstack.debrid.providers.base import Provider
 from torrentstack.debrid.providers.debridlink import DebridLink
+from torrentstack.debrid.providers.realdebrid import RealDebrid
 from torrentstack.debrid.providers.torbox import TorBox
 
 Build = Callable[[ProviderSettings, Path], Provider]
 KINDS: dict[str, Build] = {
+    "realdebrid": lambda settings, _data: RealDebrid(settings),
+    "alldebrid": lambda settings, _data: AllDebrid(settings),
     "debridlink": lambda settings, _data: DebridLink(settings),
     "torbox": lambda settings, _data: TorBox(settings),
 }
