@@ -1,0 +1,1 @@
+"""Decypharr's /api: the routers of the bridge's own JSON API."""
