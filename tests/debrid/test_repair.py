@@ -351,3 +351,50 @@ def test_the_mount_check_wants_the_first_file_and_the_mounts_folder(tmp_path):
     (lib.mount / "__all__" / "T").rmdir()
     (lib.mount / "__all__").rmdir()
     assert "is missing" in mount_problem([ContentFile(1, 1, path)])
+
+
+class ExplodingProber:
+    async def broken(self, path: str) -> bool:
+        raise RuntimeError("a prober bug")
+
+
+async def test_an_unexpected_error_fails_the_job_instead_of_leaving_it_started(sonarr, caplog):
+    client = ArrClient("sonarr", sonarr.arr.url, KEY)
+    jobs = RepairJobs(sonarr.store, {"sonarr": client}.get, ExplodingProber(), FakeClock())
+    try:
+        job = await jobs.start(["sonarr"], run_async=False)
+    finally:
+        await client.close()
+    assert job.status == "failed"
+    assert job.error == "unexpected error (RuntimeError)"
+    assert sonarr.store.rows[job.id].status == "failed"
+
+
+async def test_no_arr_named_checks_every_arr_and_groups_broken_files_by_arr(tmp_path):
+    lib = Library(tmp_path)
+    async with (
+        arr_server("sonarr", api_key=KEY) as tv,
+        arr_server("radarr", api_key=KEY) as films,
+        ArrClient("tv", tv.url, KEY) as tv_client,
+        ArrClient("films", films.url, KEY) as film_client,
+    ):
+        tv.add_series(1, "Show", [(11, lib.add("Show", "e1.mkv"), [101])])
+        films.add_movie(1, "Film", 21, lib.add("Film", "film.mkv"))
+        lib.lose("Show", "e1.mkv")
+        lib.lose("Film", "film.mkv")
+        clients = {"tv": tv_client, "films": film_client}
+        jobs = RepairJobs(
+            MemoryJobStore(), clients.get, clock=FakeClock(), known_arrs=lambda: list(clients)
+        )
+        job = await jobs.start(run_async=False)
+        assert job.arrs == ["tv", "films"]
+        assert job.status == "pending"
+        assert {name: [i["fileId"] for i in items] for name, items in job.broken_items.items()} == {
+            "tv": [11],
+            "films": [21],
+        }
+        await jobs.process(job.id)
+        await jobs.wait(job.id)
+        assert job.status == "completed"
+        assert (tv.deleted, films.deleted) == ([[11]], [[21]])
+        assert tv.commands_named("EpisodeSearch") and films.commands_named("MoviesSearch")

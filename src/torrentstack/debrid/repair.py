@@ -257,8 +257,11 @@ class RepairJobs:
             Exception
         ) as exc:  # a job ends failed whatever broke; a task's error is read by no one
             logger.exception("repair job %s failed", job.id)
+            cause: BaseException = exc
+            while isinstance(cause, BaseExceptionGroup) and cause.exceptions:
+                cause = cause.exceptions[0]  # the arr's error rather than the task group's
             with contextlib.suppress(Exception):
-                await self._finish(job, FAILED, f"unexpected error ({type(exc).__name__})")
+                await self._finish(job, FAILED, f"unexpected error ({type(cause).__name__})")
 
     async def _finish(self, job: RepairJob, status: str, error: str = "") -> None:
         job.status, job.error, job.finished_at = status, error, self._now()
@@ -266,7 +269,9 @@ class RepairJobs:
         logger.info("repair job %s %s%s", job.id, status, f": {error}" if error else "")
 
     async def _check(self, job: RepairJob) -> None:
-        results = await asyncio.gather(*(self._check_arr(job, name) for name in job.arrs))
+        async with asyncio.TaskGroup() as group:  # one arr failing unexpectedly stops the rest
+            checks = [group.create_task(self._check_arr(job, name)) for name in job.arrs]
+        results = [check.result() for check in checks]
         errors = [error for error, _ in results if error]
         job.broken_items = {
             name: [item.to_json() for item in items]

@@ -8,6 +8,7 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -52,10 +53,11 @@ class Api:
     arr: FakeArr
     jobs: RepairJobs
 
-    async def listed(self) -> list[dict]:
+    async def listed(self) -> list[dict[str, Any]]:
         response = await self.http.get("/api/repair/jobs", headers=AUTH)
         assert response.status_code == 200
-        return response.json()
+        jobs: list[dict[str, Any]] = response.json()
+        return jobs
 
 
 def make_library(root: Path) -> tuple[str, str]:
@@ -209,7 +211,8 @@ async def test_delete_jobs(api):
     )
     assert (response.status_code, response.content) == (200, b"")
     assert [job["id"] for job in await api.listed()] == [second["id"]]
-    for body in ({"ids": []}, {}, {"ids": "x"}, [1]):
+    bodies: list[Any] = [{"ids": []}, {}, {"ids": "x"}, [1]]
+    for body in bodies:
         response = await api.http.request("DELETE", "/api/repair/jobs", json=body, headers=AUTH)
         assert response.status_code == 400
         assert response.json()["error"]
@@ -271,7 +274,7 @@ async def test_no_request_body_or_id_makes_a_500(api):
     loop = asyncio.get_running_loop()
 
     async def send(method: str, path: str, body: bytes) -> httpx.Response:
-        response = await api.http.request(method, path, content=body, headers=AUTH)
+        response: httpx.Response = await api.http.request(method, path, content=body, headers=AUTH)
         listed = await api.http.get("/api/repair/jobs", headers=AUTH)
         assert listed.status_code == 200
         return response
