@@ -260,9 +260,9 @@ requests = st.one_of(
         st.builds(
             lambda job_id, action: f"/api/repair/jobs/{quote(job_id, safe='')}/{action}",
             # a "/" or a dot segment would make another path, which the app's router answers
-            st.text(st.characters(exclude_characters="/"), min_size=1, max_size=20).filter(
-                lambda job_id: job_id not in (".", "..")
-            ),
+            st.text(
+                st.characters(codec="utf-8", exclude_characters="/"), min_size=1, max_size=20
+            ).filter(lambda job_id: job_id not in (".", "..")),
             st.sampled_from(["process", "stop"]),
         ),
         st.just(b""),
