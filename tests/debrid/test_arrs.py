@@ -52,6 +52,28 @@ async def test_an_unreachable_arr_is_an_arr_error_with_status_0():
     assert "unreachable" in caught.value.message
 
 
+@pytest.mark.parametrize(
+    ("host", "token"),
+    [
+        ("http://\ud800", KEY),
+        ("http://127.0.0.1:99999", KEY),
+        ("http://127.0.0.1:1", "clé-secrète"),
+    ],
+)
+def test_a_host_or_key_httpx_cannot_use_is_an_arr_error_without_the_key(host, token):
+    with pytest.raises(ArrError) as caught:
+        ArrClient("sonarr", host, token)
+    assert caught.value.status == 0
+    assert token not in str(caught.value)
+
+
+@pytest.mark.parametrize("host", ["not a url", "ftp://x", "http://127.0.0.1:1"])
+async def test_a_host_nobody_can_reach_is_an_arr_error(host):
+    async with ArrClient("sonarr", host, KEY) as client:
+        with pytest.raises(ArrError, match="unreachable"):
+            await client.health()
+
+
 async def test_a_refused_call_is_an_arr_error_with_the_status_and_never_shows_the_key(caplog):
     caplog.set_level(logging.DEBUG)
     async with (
@@ -196,6 +218,7 @@ async def test_callbacks_post_json_and_never_raise(caplog):
         )
     assert received == [{"hash": "ab", "state": "done"}]
     await post_callback(f"http://127.0.0.1:{port}/hook?token=sekrit", {"again": True})
-    await post_callback("not a url at all", {})
+    for bad in ("not a url at all", "http://127.0.0.1:99999/x", "http://\ud800/", "http://[::1/"):
+        await post_callback(bad, {})
     assert "HTTP 500" in caplog.text
     assert "sekrit" not in caplog.text

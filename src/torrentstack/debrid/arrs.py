@@ -95,15 +95,20 @@ class ArrClient:
     """One Sonarr or Radarr at `host`, called with its API key (which is never logged)."""
 
     def __init__(self, name: str, host: str, token: str, *, timeout: float = 15) -> None:
+        """An `ArrError` when `host` is no URL or `token` no header value."""
         self.name = name
         self.host = host.rstrip("/")
         self._kind: ArrKind | None = guess_kind(name, host)
         self._probed: ArrKind | None = None
-        self._client = httpx.AsyncClient(
-            base_url=self.host + "/",
-            headers={"X-Api-Key": token, "User-Agent": "torrentstack-debrid"},
-            timeout=timeout,
-        )
+        try:
+            _ = urlsplit(self.host).port  # out of range: ValueError here, not OverflowError later
+            self._client = httpx.AsyncClient(
+                base_url=self.host + "/",
+                headers={"X-Api-Key": token, "User-Agent": "torrentstack-debrid"},
+                timeout=timeout,
+            )
+        except (httpx.InvalidURL, ValueError) as exc:  # a login's user name: any text
+            raise ArrError(name, "not a usable URL, or an API key that is not ASCII") from exc
 
     def __repr__(self) -> str:
         return f"ArrClient({self.name!r}, {self.host!r})"
@@ -287,16 +292,20 @@ def _movie(item: Any) -> Movie:
 
 def _where(url: str) -> str:
     """A URL's scheme and host only: its path or query may hold a token."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname or ''}"
+    try:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.hostname or ''}"
+    except ValueError:
+        return "an invalid URL"
 
 
 async def post_callback(url: str, payload: Mapping[str, Any]) -> None:
     """POST `payload` as JSON to a download's callback URL; a failure is logged, not raised."""
     try:
+        _ = urlsplit(url).port  # out of range: ValueError here, not OverflowError from httpx
         async with httpx.AsyncClient(timeout=CALLBACK_TIMEOUT) as client:
             response = await client.post(url, json=dict(payload))
-    except (httpx.HTTPError, ValueError) as exc:  # ValueError: a URL httpx cannot use
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:  # a URL httpx cannot use
         logger.warning("callback to %s failed: %s", _where(url), type(exc).__name__)
         return
     if response.status_code >= 400:
