@@ -398,3 +398,16 @@ async def test_no_arr_named_checks_every_arr_and_groups_broken_files_by_arr(tmp_
         assert job.status == "completed"
         assert (tv.deleted, films.deleted) == ([[11]], [[21]])
         assert tv.commands_named("EpisodeSearch") and films.commands_named("MoviesSearch")
+
+
+class FailingStore(MemoryJobStore):
+    async def save(self, job: RepairJob) -> None:
+        raise OSError("the database is away")
+
+
+async def test_a_job_the_store_refused_is_not_left_running(sonarr):
+    async with ArrClient("sonarr", sonarr.arr.url, KEY) as client:
+        jobs = RepairJobs(FailingStore(), {"sonarr": client}.get)
+        with pytest.raises(OSError, match="away"):
+            await jobs.start(["sonarr"])
+    assert jobs.jobs() == []

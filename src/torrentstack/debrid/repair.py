@@ -10,9 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 from uuid import uuid4
@@ -25,7 +24,8 @@ from torrentstack.debrid.repair_probe import (
     FileProber,
     Prober,
     mount_problem,
-    symlink_target,
+    remove_symlinks,
+    with_targets,
 )
 
 logger = logging.getLogger(__name__)
@@ -171,8 +171,12 @@ class RepairJobs:
         )
         if any(other.key == job.key and other.status in RUNNING for other in self._jobs.values()):
             raise RepairConflict("job already running")
-        self._jobs[job.id] = job
-        await self._store.save(job)
+        self._jobs[job.id] = job  # before any await: a second start now conflicts
+        try:
+            await self._store.save(job)
+        except BaseException:
+            del self._jobs[job.id]
+            raise
         logger.info("repair job %s started for %s", job.id, job.key)
         task = self._spawn(job, self._check)
         if not run_async:
@@ -304,7 +308,7 @@ class RepairJobs:
             files = [file for item in media for file in item.files]
             verdicts = await asyncio.gather(*(self._broken(file.path) for file in files))
             broken = [file for file, bad in zip(files, verdicts, strict=True) if bad]
-            broken = await asyncio.to_thread(_with_targets, broken)
+            broken = await asyncio.to_thread(with_targets, broken)
             if broken and job.auto_process:
                 await self._fix(client, kind, broken)
                 broken = [file.done() for file in broken]
@@ -358,7 +362,7 @@ class RepairJobs:
             await client.delete_movie_files(file.file_id for file in files)
         else:
             await client.delete_episode_files(file.file_id for file in files)
-        await asyncio.to_thread(_remove_symlinks, [file.path for file in files])
+        await asyncio.to_thread(remove_symlinks, [file.path for file in files])
         if kind == "radarr":
             await client.search_movies(file.media_id for file in files)
         else:
@@ -381,20 +385,3 @@ class RepairJobs:
                 continue
             job.broken_items[name] = [file.done().to_json() for file in files]
         await self._finish(job, FAILED if errors else COMPLETED, "; ".join(errors))
-
-
-def _with_targets(files: list[ContentFile]) -> list[ContentFile]:
-    """The files with where their symlinks point (for the job's JSON)."""
-    targets = [symlink_target(file.path) for file in files]
-    return [
-        replace(file, target_path=target, is_symlink=bool(target))
-        for file, target in zip(files, targets, strict=True)
-    ]
-
-
-def _remove_symlinks(paths: Sequence[str]) -> None:
-    """Remove the broken files' symlinks the arr may have left (never a regular file)."""
-    for path in paths:
-        if os.path.islink(path):
-            with contextlib.suppress(OSError):
-                os.unlink(path)

@@ -1,12 +1,12 @@
 """What repair looks at: an arr's media file (`ContentFile`, Decypharr's JSON), whether a file is
-broken (`Prober`; `FileProber` reads through the symlink), and whether the mount is up at all.
-
-File system calls are blocking: they run in a thread.
+broken (`Prober`; `FileProber` reads through the symlink), whether the mount is up at all, and
+the symlinks themselves (targets, removing broken ones). File system calls run in a thread.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -133,3 +133,20 @@ def mount_problem(files: Sequence[ContentFile]) -> str:
         if not os.path.isdir(parent):
             return f"the folder {parent} of the symlink target of {path} is missing"
     return ""
+
+
+def with_targets(files: list[ContentFile]) -> list[ContentFile]:
+    """The files with where their symlinks point (for the job's JSON)."""
+    targets = [symlink_target(file.path) for file in files]
+    return [
+        replace(file, target_path=target, is_symlink=bool(target))
+        for file, target in zip(files, targets, strict=True)
+    ]
+
+
+def remove_symlinks(paths: Sequence[str]) -> None:
+    """Remove the broken files' symlinks the arr may have left (never a regular file)."""
+    for path in paths:
+        if os.path.islink(path):
+            with contextlib.suppress(OSError):
+                os.unlink(path)
