@@ -45,6 +45,10 @@ Hierarchy::
     │   ├── Missing                  404 (also what a hidden moderation thread answers)
     │   ├── AlreadyExists            409
     │   └── RateLimited              429
+    ├── ArrError                     debrid/errors.py: a Sonarr/Radarr unreachable or refusing, by name
+    ├── RepairError                  debrid/errors.py: a repair request refused (400), its message
+    │   ├── RepairJobNotFound        no repair job with that id (404)
+    │   └── RepairConflict           a job already running, or not in a state for that (409)
     └── FormatError                  bittorrent/: bytes that are not what they claim to be
         ├── BencodeError             bittorrent/bencode.py: with the byte offset
         ├── MetainfoError            bittorrent/metainfo.py: with the field

@@ -1,4 +1,5 @@
-"""The debrid bridge's errors: a provider that failed or refused, by provider name."""
+"""The debrid bridge's errors: a provider that failed or refused, by provider name; an arr
+that failed; a repair request refused."""
 
 from __future__ import annotations
 
@@ -32,3 +33,30 @@ class NotCached(ProviderError):
 
 class NotFoundRemote(ProviderError):
     """The service no longer knows the torrent or the link (deleted there, or expired)."""
+
+
+class ArrError(TorrentstackError):
+    """A Sonarr/Radarr failed or refused a call; `status` is its HTTP status (0: unreachable)."""
+
+    def __init__(self, name: str, message: str, status: int = 0) -> None:
+        self.name = name
+        self.message = message
+        self.status = status
+        super().__init__(f"{name}: {message}")
+
+
+class RepairError(TorrentstackError):
+    """A repair request that cannot be done as asked (an unknown arr, a bad id list)."""
+
+    def __init__(self, message: str, *, job_id: str = "") -> None:
+        self.message = message
+        self.job_id = job_id
+        super().__init__(message)
+
+
+class RepairJobNotFound(RepairError):
+    """No repair job has that id."""
+
+
+class RepairConflict(RepairError):
+    """The job is already running, or not in the state the action needs (process, stop)."""
