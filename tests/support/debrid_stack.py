@@ -91,13 +91,13 @@ class Sonarr:
         return list(reply.json())
 
     async def wait_completed(self, info_hash: str, timeout: float = 60) -> dict[str, Any]:
-        async def done() -> dict[str, Any] | None:
+        async def done() -> dict[str, Any] | bool:
             for torrent in await self.torrents():
                 if torrent["hash"] == info_hash and torrent["state"] == "pausedUP":
                     return torrent
                 if torrent["hash"] == info_hash and torrent["state"] == "error":
                     raise AssertionError(f"the item failed: {torrent}")
-            return None
+            return False
 
         torrent = await eventually(done, timeout=timeout)
         assert isinstance(torrent, dict)

@@ -64,7 +64,7 @@ async def download(item: Item, provider: Provider) -> None:
                 async for chunk in provider.stream(file, have, None):
                     await asyncio.to_thread(handle.write, chunk)
             finally:
-                await asyncio.to_thread(handle.close)
+                handle.close()  # at once, also when cancelled (no await here)
         size = path.stat().st_size
         if size != file.size:
             raise DeliveryError(

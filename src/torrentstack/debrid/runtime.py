@@ -8,7 +8,6 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -19,12 +18,15 @@ from torrentstack.clock import Clock
 from torrentstack.config.debrid import DebridSettings
 from torrentstack.debrid.api.access import Access
 from torrentstack.debrid.api.app import debrid_api
+from torrentstack.debrid.api.repair import repair_router
 from torrentstack.debrid.arr_book import ArrBook, Check
-from torrentstack.debrid.bridge import Bridge, Delivery, Notify
-from torrentstack.debrid.items import Item
+from torrentstack.debrid.arr_calls import ArrCalls, arr_accepts
+from torrentstack.debrid.bridge import Bridge, Delivery
 from torrentstack.debrid.mount_tree import MountTree
 from torrentstack.debrid.providers.base import Provider
 from torrentstack.debrid.qbittorrent_backend import AddContext, DebridBackend, current_add
+from torrentstack.debrid.repair import RepairJobs
+from torrentstack.debrid.repair_table import TableJobStore
 from torrentstack.debrid.store import DebridStore
 from torrentstack.debrid.webdav import webdav_app
 from torrentstack.periodic import Periodic
@@ -73,7 +75,8 @@ class DebridRuntime:
         )  # fmt: skip
         self.store = DebridStore(database, clock)
         self.persona = PERSONAS[PERSONA]
-        self.arrs = ArrBook(self.store, arr_check or _no_check, settings.arrs)
+        self.arrs = ArrBook(self.store, arr_check or arr_accepts, settings.arrs)
+        self.arr_calls = ArrCalls(self.arrs)
         self.bridge = Bridge(
             self.providers,
             self.store,
@@ -85,7 +88,7 @@ class DebridRuntime:
                 base_url=settings.public_url or f"http://{_reach(settings.host)}:{settings.port}",
             ),
             uncached_default=self._uncached_default,
-            notify=self._notify,
+            notify=self.arr_calls.completed,
         )
         self.backend = DebridBackend(
             self.bridge, self.persona, self.download_folder,
@@ -100,8 +103,10 @@ class DebridRuntime:
         self.api = WebApi(self.persona, self.qbt_auth)
         self._register_qbittorrent_api()
         self.poller = Periodic("debrid-poll", self.bridge.poll, settings.refresh_interval)
-        self.notifier: Notify | None = None
-        self.routers: list[APIRouter] = []
+        self.repair = RepairJobs(
+            TableJobStore(self.store), self.arr_calls.client, clock=clock,
+            known_arrs=self.arr_calls.names,
+        )  # fmt: skip
         self.extra_routes: list[BaseRoute] = []
 
     def _register_qbittorrent_api(self) -> None:
@@ -135,16 +140,13 @@ class DebridRuntime:
                 return entry.download_uncached
         return False
 
-    async def _notify(self, item: Item) -> None:
-        if self.notifier is not None:
-            await self.notifier(item)
-
     async def start(self, health: Starlette) -> list[Listener]:
         await self.arrs.load()
         await self.bridge.load()
+        await self.repair.load()
         app = debrid_api(
             bridge=self.bridge, arrs=self.arrs, access=self.access, persona=self.persona,
-            routers=self.routers,
+            routers=[repair_router(self.repair, self.access.require)],
         )  # fmt: skip
         dav = webdav_app(MountTree(self.bridge), self._dav_allowed)
         routes = [*health.routes, *dav.routes, *self.extra_routes, Mount("/", app)]
@@ -166,17 +168,15 @@ class DebridRuntime:
         await self.poller.run(stop)
 
     async def close(self) -> None:
+        await self.repair.close()
         await self.backend.close()
         await self.bridge.close()
+        await self.arr_calls.close()
         for provider in self.providers:
             try:
                 await provider.close()
             except Exception:  # closing never stops at the first failure
                 logger.exception("debrid: closing %s failed", provider.name)
-
-
-async def _no_check(host: str, token: str) -> bool:
-    return False
 
 
 def _reach(host: str) -> str:
