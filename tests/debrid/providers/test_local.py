@@ -397,19 +397,24 @@ async def test_files_outside_the_save_path_are_never_read(
     fake.put(
         "a" * 40,
         "Show",
-        {"Show/../../secret.txt": 10, "Show/link.bin": 10, "Show/ok.bin": 4},
+        {"Show/../../secret.txt": 10, "Show/link.bin": 10, str(secret): 10, "Show/ok.bin": 4},
     )
     fake.put("b" * 40, "secret.txt", {"secret.txt": 10}, save_path=str(tmp_path))
-    escaping, symlinked, fine = (await provider.status("a" * 40)).files
+    escaping, symlinked, absolute, fine = (await provider.status("a" * 40)).files
     (elsewhere,) = (await provider.status("b" * 40)).files
 
-    for file in (escaping, symlinked, elsewhere):
+    for file in (escaping, symlinked, absolute, elsewhere):
         with pytest.raises(ProviderError, match="not under the save path"):
             _ = [c async for c in provider.stream(file)]
         with pytest.raises(ProviderError, match="not under the save path"):
             await provider.link(file)
         assert await provider.check(file) is False
+    (save_root / "loop").symlink_to(save_root / "loop")
+    looping = RemoteFile("0", "loop", 10, str(save_root / "loop"))
     forged = RemoteFile("0", "passwd", 10, str(secret))  # never listed by the client
+    assert await provider.check(looping) is False
+    with pytest.raises(ProviderError):  # refused (Python < 3.13) or unreadable (ELOOP)
+        _ = [c async for c in provider.stream(looping)]
     with pytest.raises(ProviderError, match="not under the save path"):
         _ = [c async for c in provider.stream(forged)]
     assert b"".join([c async for c in provider.stream(fine)]) == b"fine"

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 import httpx
 
@@ -26,6 +27,7 @@ from torrentstack.debrid.providers.http import ServiceHttp, Sleep, describe_json
 from torrentstack.errors import FormatError
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CATEGORY = "debrid"
 CHUNK = 64 * 1024
@@ -33,9 +35,6 @@ FREE_SLOTS = 1000  # the client queues what it cannot start: there is no account
 # how long to wait for a torrent just added to be listed (the client adds asynchronously)
 _LISTED_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2)
 
-_WAITING = frozenset(
-    {"metaDL", "forcedMetaDL", "queuedDL", "checkingDL", "checkingResumeData", "allocating"}
-)
 _FETCHING = frozenset({"downloading", "stalledDL", "forcedDL"})
 _COMPLETE = frozenset(
     {"uploading", "stalledUP", "pausedUP", "stoppedUP", "queuedUP", "forcedUP", "checkingUP"}
@@ -105,8 +104,11 @@ def _count(row: Mapping[str, Any], key: str) -> int:
 
 def _inside(path: Path, roots: Sequence[Path]) -> bool:
     """Whether `path`, symlinks resolved, lies under every one of `roots` (also resolved)."""
-    resolved = path.resolve()
-    return all(resolved.is_relative_to(root.resolve()) for root in roots)
+    try:
+        resolved = path.resolve()
+        return all(resolved.is_relative_to(root.resolve()) for root in roots)
+    except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13)
+        return False
 
 
 class LocalProvider:
@@ -124,7 +126,7 @@ class LocalProvider:
         user, _, password = settings.api_key.partition(":")
         self._credentials = {"username": user, "password": password}
         self._needs_login = bool(settings.api_key)
-        self._save_root = save_root
+        self._save_root = save_root.absolute()  # the client must not resolve it elsewhere
         self._sleep = sleep
         self._http = ServiceHttp(
             self.name,
@@ -373,34 +375,30 @@ class LocalProvider:
         """The file's bytes from disk, `start` to `end` inclusive, in 64 KiB chunks."""
 
         def open_file() -> BinaryIO:
-            path = self._local_path(file)
-            handle = path.open("rb")
+            handle = self._local_path(file).open("rb")
             handle.seek(start)
             return handle
 
+        handle = await self._disk(file, open_file)
         try:
-            handle = await asyncio.to_thread(open_file)
+            left = math.inf if end is None else end - start + 1
+            while left > 0:
+                chunk = await self._disk(file, handle.read, int(min(CHUNK, left)))
+                if not chunk:
+                    break
+                left -= len(chunk)
+                yield chunk
+        finally:
+            handle.close()  # no I/O left to wait for on a file only read
+
+    async def _disk(self, file: RemoteFile, work: Callable[..., T], *args: Any) -> T:
+        """`work(*args)` in a thread, its OSError a ProviderError (NotFoundRemote: no file)."""
+        try:
+            return await asyncio.to_thread(work, *args)
         except FileNotFoundError as exc:
             raise NotFoundRemote(self.name, f"{file.path} is not on disk") from exc
         except OSError as exc:
             raise ProviderError(self.name, f"cannot read {file.path}: {exc.strerror}") from exc
-        try:
-            left = None if end is None else end - start + 1
-            while left is None or left > 0:
-                size = CHUNK if left is None else min(CHUNK, left)
-                try:
-                    chunk = await asyncio.to_thread(handle.read, size)
-                except OSError as exc:
-                    raise ProviderError(
-                        self.name, f"cannot read {file.path}: {exc.strerror}"
-                    ) from exc
-                if not chunk:
-                    break
-                if left is not None:
-                    left -= len(chunk)
-                yield chunk
-        finally:
-            handle.close()  # no I/O left to wait for on a file only read
 
     # -- the account ----------------------------------------------------------------------
 
