@@ -18,6 +18,7 @@ from torrentstack import generated_secrets
 from torrentstack.client.runtime import ClientRuntime
 from torrentstack.clock import Clock
 from torrentstack.config import Settings
+from torrentstack.config.debrid import ProviderSettings
 from torrentstack.crossseed.runtime import CrossseedRuntime
 from torrentstack.debrid.providers.catalogue import build_provider
 from torrentstack.debrid.runtime import DebridRuntime
@@ -95,6 +96,12 @@ def _site(shared: Shared) -> Service:
 
 
 CROSSSEED_USER = "cross-seed"  # the client login the stack's cross-seed daemon uses
+DEBRID_USER = "debrid"  # the client login of the debrid bridge's `local` provider
+
+
+def _debrid_client_password(data_dir: Path) -> str:
+    password, _ = generated_secrets.load_or_create(data_dir, "debrid-client-password")
+    return password
 
 
 def _crossseed_client_password(shared: Shared) -> str:
@@ -112,7 +119,10 @@ def _client(shared: Shared) -> Service:
         clock=shared.clock,
         stop=shared.stop,
         access_log=shared.settings.log.access_log,
-        service_accounts={CROSSSEED_USER: _crossseed_client_password(shared)},
+        service_accounts={
+            CROSSSEED_USER: _crossseed_client_password(shared),
+            DEBRID_USER: _debrid_client_password(shared.data_dir),
+        },
     )
 
 
@@ -199,6 +209,24 @@ def _debrid_password_hash(settings: Settings, data_dir: Path) -> str:
     return stored
 
 
+def _debrid_providers(settings: Settings, data_dir: Path) -> list[ProviderSettings]:
+    """The configured providers; a `local` one without a client URL or login gets the stack's
+    own client (its service login). None configured and the client enabled: that `local`."""
+    entries = list(settings.debrid.providers)
+    if not entries and settings.client.enabled:
+        entries = [ProviderSettings(provider="local")]
+    client_url = f"http://{_loopback(settings.client.host)}:{settings.client.port}"
+    login = f"{DEBRID_USER}:{_debrid_client_password(data_dir)}"
+    return [
+        entry.model_copy(
+            update={"api_url": entry.api_url or client_url, "api_key": entry.api_key or login}
+        )
+        if entry.provider == "local"
+        else entry
+        for entry in entries
+    ]
+
+
 def _debrid(shared: Shared) -> Service:
     settings, data_dir = shared.settings, shared.data_dir
     token, created = debrid_api_token(settings, data_dir)
@@ -208,7 +236,7 @@ def _debrid(shared: Shared) -> Service:
             "prints it)",
             token,
         )
-    providers = [build_provider(entry, data_dir) for entry in settings.debrid.providers]
+    providers = [build_provider(entry, data_dir) for entry in _debrid_providers(settings, data_dir)]
     return DebridRuntime(
         settings.debrid,
         database=shared.database,

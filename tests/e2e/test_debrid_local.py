@@ -80,9 +80,8 @@ async def test_magnet_and_torrent_downloads_are_read_from_disk(webui: WebUI, tmp
         assert await local.submit_magnet(magnet, uncached=False) == album_hash
         movie_hash = await local.submit_torrent(movie, uncached=False)
         assert movie_hash == str(movie_handle.info_hashes().v1)
-        # no tracker, no DHT: the seeder dials our client. Only once the client lists both: a
-        # magnet's `x.pe` hint lets metadata arrive before the client registers the torrent,
-        # and the client then loses it (see the branch's report)
+        # no tracker, no DHT: the seeder dials our client once it lists both (the `x.pe` hint
+        # has its own test below)
         engine = webui.runtime.backend.engine
         assert engine is not None
         our_port = await asyncio.wrap_future(engine.listen_port())
@@ -201,5 +200,24 @@ async def test_qbittorrent_nox_downloads_a_magnet_from_its_peer_hint(nox: Daemon
             assert b"".join([c async for c in local.stream(file)]) == seeded_bytes
         await local.delete(album_hash)
         await eventually(lambda: not (save_root / "Album").exists())
+    finally:
+        await local.close()
+
+
+async def test_our_client_downloads_a_magnet_from_its_peer_hint(webui: WebUI, tmp_path: Path):
+    """Metadata from the hinted peer can arrive before the add returns: the client keeps it
+    for the torrent (it once dropped it, and the torrent stayed in metaDL for good)."""
+    album, album_dir = make_torrent(tmp_path / "seed", "Album", FILES)
+    seeder, album_handle = await asyncio.to_thread(seeder_for, album, tmp_path / "seed")
+    album_hash = str(album_handle.info_hashes().v1)
+    local = provider(webui, tmp_path / "debrid")
+    try:
+        magnet = f"magnet:?xt=urn:btih:{album_hash}&dn=Album&x.pe=127.0.0.1:{seeder.listen_port()}"
+        assert await local.submit_magnet(magnet, uncached=False) == album_hash
+        done = await downloaded(local, album_hash)
+        assert sorted((f.path, f.size) for f in done.files) == sorted(FILES.items())
+        for file in done.files:
+            seeded_bytes = (album_dir / file.path).read_bytes()
+            assert b"".join([c async for c in local.stream(file)]) == seeded_bytes
     finally:
         await local.close()

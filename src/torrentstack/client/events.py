@@ -31,6 +31,7 @@ class EngineEvents:
         self._log = log
         self._background = background
         self._loop: asyncio.AbstractEventLoop | None = None
+        torrents.replay = self.handle
 
     def receive_on(self, loop: asyncio.AbstractEventLoop) -> None:
         """Handle events on `loop` from now on."""
@@ -51,9 +52,13 @@ class EngineEvents:
             elif isinstance(event, eng.MetadataReceived):
                 if (record := self._torrents.get(event.hash)) is not None:
                     self._metadata(record, event.metadata)
+                else:  # a peer was faster than the add's return: handled once it registers
+                    self._torrents.hold(event.hash, event)
             elif isinstance(event, eng.Finished):
                 if (record := self._torrents.get(event.hash)) is not None:
                     self._finished(record)
+                else:
+                    self._torrents.hold(event.hash, event)
             elif isinstance(event, eng.Moved):
                 if (record := self._torrents.get(event.hash)) is not None:
                     self._torrents.refresh(record)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Coroutine, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -29,6 +29,8 @@ from torrentstack.qbittorrent.serialize import torrent_object
 from torrentstack.qbittorrent.sync import MainData
 
 logger = logging.getLogger(__name__)
+
+MAX_EARLY = 256  # torrents whose early events are kept at once
 
 T = TypeVar("T")
 
@@ -79,6 +81,10 @@ class Torrents:
         self._records: dict[str, TorrentRecord] = {}
         self._cache: dict[str, _Cached] = {}
         self._early_status: dict[str, TorrentStatus] = {}
+        # metadata/finished events of a torrent whose add is still returning, handed to
+        # `replay` (the events' handler) once `register` keeps it
+        self._early_events: dict[str, list[eng.Event]] = {}
+        self.replay: Callable[[list[eng.Event]], None] = lambda events: None
         self._engine: eng.Engine | None = None
 
     # -- the engine --
@@ -130,12 +136,22 @@ class Torrents:
         elif record.magnet:
             self.set_trackers(record, set(_magnet_trackers(record.magnet)))
         self.refresh(record)
+        early = self._early_events.pop(record.hash, None)
+        if early:
+            self.replay(early)
+
+    def hold(self, hash_: str, event: eng.Event) -> None:
+        """An event for a torrent not registered yet (its add is returning): kept for it."""
+        if hash_ not in self._early_events and len(self._early_events) >= MAX_EARLY:
+            del self._early_events[next(iter(self._early_events))]  # a removed torrent's
+        self._early_events.setdefault(hash_, []).append(event)
 
     def forget(self, hash_: str) -> TorrentRecord | None:
         """A torrent the engine removed: no longer kept, no longer shown."""
         record = self._records.pop(hash_, None)
         self._cache.pop(hash_, None)
         self._early_status.pop(hash_, None)
+        self._early_events.pop(hash_, None)
         if record is not None:
             self.set_trackers(record, set())
             self.maindata.remove_torrent(hash_)

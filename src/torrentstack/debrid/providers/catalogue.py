@@ -9,6 +9,7 @@ from torrentstack.config.debrid import ProviderSettings
 from torrentstack.debrid.providers.alldebrid import AllDebrid
 from torrentstack.debrid.providers.base import Provider
 from torrentstack.debrid.providers.debridlink import DebridLink
+from torrentstack.debrid.providers.local import LocalProvider
 from torrentstack.debrid.providers.realdebrid import RealDebrid
 from torrentstack.debrid.providers.torbox import TorBox
 
@@ -18,6 +19,8 @@ KINDS: dict[str, Build] = {
     "alldebrid": lambda settings, _data: AllDebrid(settings),
     "debridlink": lambda settings, _data: DebridLink(settings),
     "torbox": lambda settings, _data: TorBox(settings),
+    # the client saves into this folder and the bridge reads it: one path for both
+    "local": lambda settings, data: LocalProvider(settings, save_root=data / "debrid" / "local"),
 }
 
 
