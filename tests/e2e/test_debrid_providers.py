@@ -54,7 +54,10 @@ async def test_sonarr_adds_a_magnet_and_imports_the_files(kind, tmp_path, databa
         settings = debrid_settings(
             tmp_path, database_settings, providers=providers, download_action="download"
         )
-        async with running_bridge(settings) as bridge, Sonarr(bridge, arr.url, SONARR_KEY) as sonarr:
+        async with (
+            running_bridge(settings) as bridge,
+            Sonarr(bridge, arr.url, SONARR_KEY) as sonarr,
+        ):
             assert await sonarr.login() == "Ok."
             await sonarr.test_connection()
             reply = await sonarr.add_magnet(show.magnet)

@@ -74,8 +74,12 @@ class Sonarr:
     async def add_magnet(self, magnet: str) -> httpx.Response:
         return await self.http.post(
             "/api/v2/torrents/add",
-            data={"urls": magnet, "category": self.category, "paused": "false",
-                  "contentLayout": "Original"},  # fmt: skip
+            data={
+                "urls": magnet,
+                "category": self.category,
+                "paused": "false",
+                "contentLayout": "Original",
+            },
         )
 
     async def add_file(self, name: str, torrent: bytes) -> httpx.Response:
@@ -90,7 +94,7 @@ class Sonarr:
         assert reply.status_code == 200
         return list(reply.json())
 
-    async def wait_completed(self, info_hash: str, timeout: float = 60) -> dict[str, Any]:
+    async def wait_completed(self, info_hash: str, within: float = 60) -> dict[str, Any]:
         async def done() -> dict[str, Any] | bool:
             for torrent in await self.torrents():
                 if torrent["hash"] == info_hash and torrent["state"] == "pausedUP":
@@ -99,7 +103,7 @@ class Sonarr:
                     raise AssertionError(f"the item failed: {torrent}")
             return False
 
-        torrent = await eventually(done, timeout=timeout)
+        torrent = await eventually(done, timeout=within)
         assert isinstance(torrent, dict)
         props = await self.http.get("/api/v2/torrents/properties", params={"hash": info_hash})
         assert props.status_code == 200
@@ -119,4 +123,6 @@ def tree_bytes(root: Path) -> dict[str, bytes]:
     """Every file under `root` (a file: itself) by its path relative to `root`."""
     if root.is_file():
         return {root.name: root.read_bytes()}
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
