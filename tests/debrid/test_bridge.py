@@ -3,6 +3,7 @@ delivered, announced; refusals, queueing, deleting, and restarts that lose nothi
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -265,3 +266,26 @@ async def test_a_symlinked_item_removed_by_its_arr_stays_on_the_mount(debrid_sto
     await eventually(lambda: again.state is ItemState.COMPLETED)
     await restarted.delete([again.hash], delete_files=True, remove_remote=True)
     assert restarted.on_mount("memory") == [] and again.remote_id not in provider.remotes
+
+
+async def test_a_poll_during_an_add_does_not_hand_the_torrent_over_twice(
+    debrid_store, tmp_path, content
+):
+    provider = MemoryProvider(catalogue=[content], cached={content.info_hash})
+    h = Harness(debrid_store, tmp_path, provider)
+    gate = asyncio.Event()
+    submit = provider.submit_magnet
+
+    async def slow_submit(magnet: str, *, uncached: bool) -> str:
+        await gate.wait()
+        return await submit(magnet, uncached=uncached)
+
+    provider.submit_magnet = slow_submit  # type: ignore[method-assign]
+    adding = asyncio.create_task(h.bridge.add(from_magnet(content.magnet), AddOptions()))
+    await eventually(lambda: content.info_hash in h.bridge.items)
+    poll = asyncio.create_task(h.bridge.poll())  # the item is queued and stored meanwhile
+    await asyncio.sleep(0)
+    gate.set()
+    await asyncio.gather(adding, poll)
+    await h.bridge.poll()
+    assert provider.submitted == [content.info_hash]

@@ -81,6 +81,7 @@ class Bridge:
         self.archive: dict[str, Item] = {}  # removed by their arr, kept for the WebDAV tree
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._poll_lock = asyncio.Lock()
+        self._submitting: set[str] = set()  # being handed over by an add: the poll keeps off
 
     async def load(self) -> None:
         for item in await self.store.items():
@@ -120,13 +121,17 @@ class Bridge:
             callback_url=options.callback_url, magnet=added.magnet, torrent=added.torrent,
             size=added.size,
         )  # fmt: skip
-        await self._save(item)  # acknowledged from here on: a crash keeps it
-        self.items[item.hash] = item
+        self._submitting.add(item.hash)
         try:
-            await self._submit(item)
-        except AddRefused:
-            await self._forget(item)
-            raise
+            await self._save(item)  # acknowledged from here on: a crash keeps it
+            self.items[item.hash] = item
+            try:
+                await self._submit(item)
+            except AddRefused:
+                await self._forget(item)
+                raise
+        finally:
+            self._submitting.discard(item.hash)
         return item
 
     def _order(self, item: Item) -> list[Provider]:
@@ -204,6 +209,8 @@ class Bridge:
         """One round over the active items: hand over queued ones, refresh the others."""
         async with self._poll_lock:
             for item in [i for i in self.items.values() if i.state in ACTIVE]:
+                if item.hash in self._submitting:
+                    continue
                 try:
                     await self._poll_item(item)
                 except ProviderError as exc:
