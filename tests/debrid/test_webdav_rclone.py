@@ -8,7 +8,6 @@ import asyncio
 import json
 import os
 import shutil
-from pathlib import Path
 
 import httpx
 import pytest
@@ -28,6 +27,7 @@ from tests.support.dav_source import (
     url,
 )
 from tests.support.debrid_services.serving import serve_app
+from tests.support.rclone import rclone
 from tests.support.waiting import eventually
 from torrentstack.debrid.webdav import webdav_app
 
@@ -49,27 +49,6 @@ def source() -> MemorySource:
     source.chunk_size = 64 * 1024
     source.add("realdebrid", "Big Item", {"big.mkv": Stored(size=BIG, pattern=counting_pattern)})
     return source
-
-
-async def rclone(home: Path, *args: str) -> bytes:
-    """Run rclone with no config file and an empty home; its stdout (fails the test on error)."""
-    env = {"PATH": os.environ["PATH"], "HOME": str(home), "RCLONE_CONFIG": "/dev/null"}
-    process = await asyncio.create_subprocess_exec(
-        "rclone",
-        "--config",
-        "/dev/null",
-        "--low-level-retries",
-        "1",
-        "--retries",
-        "1",
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode == 0, err.decode(errors="replace")
-    return out
 
 
 async def test_rclone_lists_copies_and_reads_ranges(source, tmp_path):

@@ -201,6 +201,8 @@ class Bridge:
         item.progress, item.speed, item.seeders = remote.progress, remote.speed, remote.seeders
         item.size = remote.size or item.size
         if remote.files:
+            if not item.files and item.torrent is None and remote.name:
+                item.name = remote.name  # a magnet's `dn` gives way to the torrent's own name
             item.files = remote.files
 
     # -- polling --
