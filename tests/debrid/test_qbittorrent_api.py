@@ -158,3 +158,26 @@ async def test_an_uncached_add_answers_400_with_the_reason(http, runtime):
     )
     assert reply.status_code == 400 and "not cached" in reply.text
     assert (await http.get("/api/v2/torrents/info")).json() == []
+
+
+async def test_every_qbittorrent_endpoint_needs_a_session(http, runtime):
+    endpoints = sorted(runtime.api.handlers)
+    assert {"torrents/add", "torrents/info", "sync/maindata", "app/preferences"} <= set(endpoints)
+    for endpoint in endpoints:
+        for method in ("GET", "POST"):
+            reply = await http.request(method, f"/api/v2/{endpoint}")
+            assert reply.status_code == 403, (method, endpoint)
+
+
+async def test_the_webdav_tree_needs_the_bridge_user_or_the_token(http):
+    propfind = {"method": "PROPFIND", "url": "/webdav/", "headers": {"Depth": "1"}}
+    assert (await http.request(**propfind)).status_code == 401
+    wrong = httpx.BasicAuth("admin", "wrong")
+    assert (await http.request(**propfind, auth=wrong)).status_code == 401
+    basic = httpx.BasicAuth("admin", OWN_PASSWORD)
+    listing = await http.request(**propfind, auth=basic)
+    assert listing.status_code == 207 and b"memory" in listing.content
+    token = {"Depth": "1", "Authorization": "Bearer " + "t" * 32}
+    assert (await http.request("PROPFIND", "/webdav/", headers=token)).status_code == 207
+    sonarr_key = httpx.BasicAuth(SONARR, SONARR_KEY)  # an arr's login is for the qBittorrent API
+    assert (await http.request(**propfind, auth=sonarr_key)).status_code == 401
