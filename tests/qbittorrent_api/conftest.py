@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.qbittorrent_api.debrid_backend import register_debrid_backend
 from tests.qbittorrent_api.memory_backend import register_memory_backend
 from tests.support.clock import FakeClock
 from tests.support.qbittorrent_api import (
@@ -28,7 +29,10 @@ from torrentstack.qbittorrent.persona import PERSONAS
 from torrentstack.qbittorrent_api.auth import Authenticator, hash_password
 from torrentstack.qbittorrent_api.dispatch import WebApi
 
-BACKENDS: dict[str, BackendFactory] = {"memory": register_memory_backend}
+BACKENDS: dict[str, BackendFactory] = {
+    "memory": register_memory_backend,
+    "debrid": register_debrid_backend,
+}
 
 
 @pytest.fixture(scope="session")

@@ -61,7 +61,11 @@ async def test_parameters_of_a_post_come_from_the_body_only(qbt: Qbt):
          400, None),
     ],
 )  # fmt: skip
-async def test_error_replies(http: httpx.AsyncClient, method, endpoint, params, status, body):
+async def test_error_replies(
+    http: httpx.AsyncClient, qbt: Qbt, method, endpoint, params, status, body
+):
+    if endpoint not in qbt.api.handlers:  # a backend without that part (the debrid bridge's)
+        status, body = 404, "Not Found"
     if method == "GET":
         reply = await http.get(f"/api/v2/{endpoint}", params=params)
     else:

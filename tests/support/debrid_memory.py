@@ -4,13 +4,15 @@ ones progress a step per status call; switches script refusals and outages."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from tests.support.debrid_services.catalogue import Content
 from torrentstack.bittorrent import magnet as magnets
 from torrentstack.bittorrent import metainfo
 from torrentstack.debrid.errors import NotFoundRemote, ProviderError, TooManyActive
+from torrentstack.debrid.items import Item
 from torrentstack.debrid.providers.base import Profile, RemoteFile, RemoteStatus, RemoteTorrent
 
 
@@ -35,6 +37,7 @@ class MemoryProvider:
     submitted: list[str] = field(default_factory=list)  # info hashes, in order
     deleted: list[str] = field(default_factory=list)
     broken_links: set[str] = field(default_factory=set)  # file paths whose links are gone
+    accept_all: bool = False  # a hash outside the catalogue is ready at once (one empty file)
 
     def _guard(self) -> None:
         if self.down:
@@ -78,6 +81,10 @@ class MemoryProvider:
     async def status(self, remote_id: str) -> RemoteTorrent:
         remote = self._remote(remote_id)
         content = remote.content
+        if content is None and self.accept_all:
+            blank = RemoteFile("0", "data", 0, f"mem://{remote.info_hash}/data")
+            return RemoteTorrent(remote_id, remote.info_hash, "", 0, RemoteStatus.DOWNLOADED,
+                                 1.0, files=(blank,))  # fmt: skip
         if content is None:  # nobody has it: converting forever
             return RemoteTorrent(remote_id, remote.info_hash, remote.info_hash, 0,
                                  RemoteStatus.QUEUED, 0.0)  # fmt: skip
@@ -132,3 +139,24 @@ class MemoryProvider:
 
     async def close(self) -> None:
         return
+
+
+class MemoryItemStore:
+    """The bridge's `DebridStore` for items, in memory (for API tests without a database)."""
+
+    def __init__(self, clock: Callable[[], float] = lambda: 1_800_000_000.0) -> None:
+        self.rows: dict[str, Item] = {}
+        self.clock = clock
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), UTC)
+
+    async def items(self) -> list[Item]:
+        return list(self.rows.values())
+
+    async def put_item(self, item: Item) -> None:
+        self.rows[item.hash] = item
+
+    async def delete_items(self, hashes: Sequence[str]) -> None:
+        for hash_ in hashes:
+            self.rows.pop(hash_, None)

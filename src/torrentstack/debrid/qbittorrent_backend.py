@@ -1,7 +1,7 @@
 """The qBittorrent WebUI API's backend over the bridge's items, for Sonarr/Radarr.
 
-It implements the parts the arrs use (application, sync, reading, adding, acting, categories,
-tags, transfer); editing and the logs are not registered, so those endpoints answer 404 as a
+It implements the parts the arrs use (application, logs, sync, reading, adding, acting,
+categories, tags, transfer); editing is not registered, so its endpoints answer 404 as a
 qBittorrent without them would. Acting on a debrid item is a no-op where Decypharr's is (pause,
 resume, recheck, limits): the call succeeds and nothing changes.
 """
@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from torrentstack.debrid.bridge import AddOptions, AddRefused, Bridge
-from torrentstack.debrid.items import Item, file_views, view
+from torrentstack.debrid.items import Item, ItemState, file_views, view
+from torrentstack.debrid.messages import INFO, WARNING, Messages, NoPeers
 from torrentstack.debrid.sources import Added, BadSource, from_magnet, from_torrent
 from torrentstack.qbittorrent.adding import AddRequest, Source
 from torrentstack.qbittorrent.errors import BadParams, Conflict, NotATorrent, NotFound
@@ -25,7 +26,16 @@ from torrentstack.qbittorrent.models import FileView, TorrentView
 from torrentstack.qbittorrent.persona import Persona
 from torrentstack.qbittorrent.serialize import torrent_object
 from torrentstack.qbittorrent.sync import MainData
+from torrentstack.qbittorrent_api.application import add_application_endpoints
 from torrentstack.qbittorrent_api.backend import Direction, QueueMove
+from torrentstack.qbittorrent_api.classification import add_category_endpoints, add_tag_endpoints
+from torrentstack.qbittorrent_api.dispatch import WebApi
+from torrentstack.qbittorrent_api.log import add_log_endpoints
+from torrentstack.qbittorrent_api.sync import add_sync_endpoints
+from torrentstack.qbittorrent_api.torrent_actions import add_action_endpoints
+from torrentstack.qbittorrent_api.torrent_adding import add_adding_endpoints
+from torrentstack.qbittorrent_api.torrent_queries import add_query_endpoints
+from torrentstack.qbittorrent_api.transfer import add_transfer_endpoints
 from torrentstack.torrent_urls import fetch_torrent
 
 logger = logging.getLogger(__name__)
@@ -61,8 +71,14 @@ class DebridBackend:
         download_folder: Path,
         categories: Sequence[str],
         stop: Callable[[], None],
+        messages: Messages,
     ) -> None:
         self.bridge = bridge
+        self.messages = messages
+        self.peer_log = NoPeers()
+        self._states: dict[str, ItemState] = {}
+        self._prefs: dict[str, Any] = {}  # set through app/setPreferences (kept in memory)
+        self._alt_speed = False
         self.persona = persona
         self.download_folder = download_folder
         self.maindata = MainData()
@@ -73,7 +89,7 @@ class DebridBackend:
         for name in categories:
             self._put_category(name, "")
         bridge.on_change = self.changed
-        bridge.on_remove = self.maindata.remove_torrent
+        bridge.on_remove = self.removed
 
     def changed(self, item: Item) -> None:
         obj = torrent_object(view(item), self.persona)
@@ -81,6 +97,18 @@ class DebridBackend:
         self.maindata.put_torrent(item.hash, obj)
         if item.category and item.category not in self.categories:
             self._put_category(item.category, "")
+        before = self._states.get(item.hash)
+        self._states[item.hash] = item.state
+        if before is None and item.state is not ItemState.COMPLETED:
+            self.messages.add(INFO, f"Added new torrent: {item.name}")
+        elif before is not item.state and item.state is ItemState.COMPLETED:
+            self.messages.add(INFO, f"Torrent download finished: {item.name}")
+        elif before is not item.state and item.state is ItemState.FAILED:
+            self.messages.add(WARNING, f"{item.name}: {item.error}")
+
+    def removed(self, hash_: str) -> None:
+        self._states.pop(hash_, None)
+        self.maindata.remove_torrent(hash_)
 
     # -- Application --
 
@@ -94,6 +122,9 @@ class DebridBackend:
         self._stop()
 
     def preferences(self) -> dict[str, Any]:
+        return {**self._fixed_preferences(), **self._prefs}
+
+    def _fixed_preferences(self) -> dict[str, Any]:
         save = str(self.download_folder)
         return {
             "save_path": save, "temp_path": str(self.download_folder / "temp"),
@@ -101,16 +132,32 @@ class DebridBackend:
             "max_seeding_time_enabled": False, "max_seeding_time": -1, "queueing_enabled": False,
             "dht": False, "pex": False, "lsd": False, "dl_limit": 0, "up_limit": 0,
             "auto_tmm_enabled": False, "create_subfolder_enabled": True,
-            "start_paused_enabled": False, "web_ui_port": 0,
+            "start_paused_enabled": False, "web_ui_port": 0, "alt_dl_limit": 0,
+            "alt_up_limit": 0, "max_active_downloads": -1, "max_active_torrents": -1,
+            "max_active_uploads": -1,
         }  # fmt: skip
 
+    _SETTABLE = frozenset({"dl_limit", "up_limit", "alt_dl_limit", "alt_up_limit", "max_ratio",
+                           "max_ratio_enabled", "max_seeding_time", "max_seeding_time_enabled",
+                           "max_active_downloads", "max_active_torrents", "max_active_uploads"})  # fmt: skip
+
     async def set_preferences(self, values: dict[str, Any]) -> None:
-        return  # fixed by the bridge's settings, as Decypharr's are
+        """Limits and share settings are kept (they change nothing: a provider has no such
+        knobs); paths and the rest are the bridge's settings and stay as they are."""
+        for key, value in values.items():
+            if (
+                key in self._SETTABLE
+                and isinstance(value, int | float)
+                and not isinstance(value, bool)
+            ) or (key in self._SETTABLE and isinstance(value, bool)):
+                self._prefs[key] = value
 
     # -- Sync --
 
     async def server_state(self) -> dict[str, Any]:
-        return {**await self.transfer_info(), "queueing": False, "use_alt_speed_limits": False}
+        return {
+            **await self.transfer_info(), "queueing": False, "use_alt_speed_limits": self._alt_speed
+        }  # fmt: skip
 
     # -- TorrentReader --
 
@@ -185,8 +232,13 @@ class DebridBackend:
                 except BadSource as exc:
                     logger.info("debrid add: %s", exc)
         options = self._options(request)
+        await self.create_tags(list(request.tags))
         added = 0
         for one in parsed:
+            known = self.bridge.items.get(one.hash)
+            if known is not None and known.state is not ItemState.FAILED:
+                self.messages.add(WARNING, f"Torrent is already present: {one.name}")
+                continue  # as qBittorrent: a duplicate is not added ("Fails." alone)
             try:
                 await self.bridge.add(one, options)
             except AddRefused as exc:
@@ -294,6 +346,12 @@ class DebridBackend:
         for name in names:
             if self.categories.pop(name, None) is not None:
                 self.maindata.remove_category(name)
+        gone = set(names)
+        for item in list(self.bridge.items.values()):
+            if item.category in gone:  # as qBittorrent: its torrents lose the category
+                item.category = ""
+                await self.bridge.store.put_item(item)
+                self.changed(item)
 
     async def set_category(self, hashes: list[str], name: str) -> None:
         if name and name not in self.categories:
@@ -348,7 +406,7 @@ class DebridBackend:
 
     @property
     def alt_speed(self) -> bool:
-        return False
+        return self._alt_speed
 
     async def transfer_info(self) -> dict[str, Any]:
         speed = sum(i.speed for i in self.bridge.items.values() if not i.finished)
@@ -359,7 +417,7 @@ class DebridBackend:
         }  # fmt: skip
 
     async def set_alt_speed(self, on: bool) -> None:
-        return
+        self._alt_speed = on
 
     async def set_global_limit(self, direction: Direction, limit: int) -> None:
         return
@@ -371,3 +429,16 @@ class DebridBackend:
         for task in list(self._pending):
             task.cancel()
         await asyncio.gather(*self._pending, return_exceptions=True)
+
+
+def register(api: WebApi, backend: DebridBackend) -> None:
+    """The parts of the qBittorrent API the bridge serves, on `api` (editing is left out: 404)."""
+    add_application_endpoints(api, backend)
+    add_log_endpoints(api, backend.messages, backend.peer_log)
+    add_sync_endpoints(api, backend, backend)
+    add_transfer_endpoints(api, backend)
+    add_query_endpoints(api, backend, backend)
+    add_adding_endpoints(api, backend)
+    add_action_endpoints(api, backend, backend)
+    add_category_endpoints(api, backend, backend)
+    add_tag_endpoints(api, backend, backend)

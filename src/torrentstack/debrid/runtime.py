@@ -22,24 +22,23 @@ from torrentstack.debrid.api.repair import repair_router
 from torrentstack.debrid.arr_book import ArrBook, Check
 from torrentstack.debrid.arr_calls import ArrCalls, arr_accepts
 from torrentstack.debrid.bridge import Bridge, Delivery
+from torrentstack.debrid.messages import Messages
 from torrentstack.debrid.mount_tree import MountTree
 from torrentstack.debrid.providers.base import Provider
-from torrentstack.debrid.qbittorrent_backend import AddContext, DebridBackend, current_add
+from torrentstack.debrid.qbittorrent_backend import (
+    AddContext,
+    DebridBackend,
+    current_add,
+    register,
+)
 from torrentstack.debrid.repair import RepairJobs
 from torrentstack.debrid.repair_table import TableJobStore
 from torrentstack.debrid.store import DebridStore
 from torrentstack.debrid.webdav import webdav_app
 from torrentstack.periodic import Periodic
 from torrentstack.qbittorrent.persona import PERSONAS
-from torrentstack.qbittorrent_api.application import add_application_endpoints
 from torrentstack.qbittorrent_api.auth import Authenticator
-from torrentstack.qbittorrent_api.classification import add_category_endpoints, add_tag_endpoints
 from torrentstack.qbittorrent_api.dispatch import Call, WebApi
-from torrentstack.qbittorrent_api.sync import add_sync_endpoints
-from torrentstack.qbittorrent_api.torrent_actions import add_action_endpoints
-from torrentstack.qbittorrent_api.torrent_adding import add_adding_endpoints
-from torrentstack.qbittorrent_api.torrent_queries import add_query_endpoints
-from torrentstack.qbittorrent_api.transfer import add_transfer_endpoints
 from torrentstack.serving.server import Listener
 
 logger = logging.getLogger(__name__)
@@ -92,7 +91,7 @@ class DebridRuntime:
         )
         self.backend = DebridBackend(
             self.bridge, self.persona, self.download_folder,
-            [a.name for a in settings.arrs] or ["sonarr", "radarr"], stop.set,
+            [a.name for a in settings.arrs] or ["sonarr", "radarr"], stop.set, Messages(clock),
         )  # fmt: skip
         self.qbt_auth = Authenticator(settings.username, password_hash, clock=clock)
         self.qbt_auth.external = self.arrs.login
@@ -110,15 +109,8 @@ class DebridRuntime:
         self.extra_routes: list[BaseRoute] = []
 
     def _register_qbittorrent_api(self) -> None:
-        api, backend = self.api, self.backend
-        add_application_endpoints(api, backend)
-        add_sync_endpoints(api, backend, backend)
-        add_transfer_endpoints(api, backend)
-        add_query_endpoints(api, backend, backend)
-        add_adding_endpoints(api, backend)
-        add_action_endpoints(api, backend, backend)
-        add_category_endpoints(api, backend, backend)
-        add_tag_endpoints(api, backend, backend)
+        api = self.api
+        register(api, self.backend)
         plain_add = api.handlers["torrents/add"]
 
         async def add(call: Call) -> Response:
