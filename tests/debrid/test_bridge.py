@@ -289,3 +289,23 @@ async def test_a_poll_during_an_add_does_not_hand_the_torrent_over_twice(
     await asyncio.gather(adding, poll)
     await h.bridge.poll()
     assert provider.submitted == [content.info_hash]
+
+
+async def test_a_stop_between_a_providers_add_and_our_note_adopts_its_copy(
+    debrid_store, tmp_path, content
+):
+    provider = MemoryProvider(catalogue=[content], cached={content.info_hash})
+    h = Harness(debrid_store, tmp_path, provider)
+    item = await h.bridge.add(from_magnet(content.magnet), AddOptions(category="tv"))
+    await eventually(lambda: item.state is ItemState.COMPLETED)
+    item.state, item.remote_id, item.provider = ItemState.QUEUED, "", ""
+    await debrid_store.put_item(item)  # as stored before the provider's answer was noted
+
+    restarted = h.make()
+    await restarted.load()
+    await restarted.poll()
+    found = restarted.items[item.hash]
+    assert found.remote_id in provider.remotes and found.provider == "memory"
+    await restarted.poll()
+    await eventually(lambda: found.state is ItemState.COMPLETED)
+    assert provider.submitted == [content.info_hash]  # not handed over a second time

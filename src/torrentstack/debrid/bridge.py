@@ -82,6 +82,8 @@ class Bridge:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._poll_lock = asyncio.Lock()
         self._submitting: set[str] = set()  # being handed over by an add: the poll keeps off
+        # queued when the process stopped: a provider may have taken it just before
+        self._unsure: set[str] = set()
 
     async def load(self) -> None:
         for item in await self.store.items():
@@ -89,6 +91,8 @@ class Bridge:
                 self.archive[item.hash] = item
                 continue
             self.items[item.hash] = item
+            if item.state is ItemState.QUEUED:
+                self._unsure.add(item.hash)
             self.on_change(item)
 
     async def _save(self, item: Item) -> None:
@@ -220,6 +224,8 @@ class Bridge:
 
     async def _poll_item(self, item: Item) -> None:
         if item.state is ItemState.QUEUED:
+            if item.hash in self._unsure and await self._adopt(item):
+                return
             try:
                 await self._submit(item)
             except AddRefused as exc:
@@ -247,6 +253,26 @@ class Bridge:
             self._start_delivery(item)
         else:
             await self._save(item)
+
+    async def _adopt(self, item: Item) -> bool:
+        """A queued item from before a restart that a provider already has (the process
+        stopped between its add and our note of it): take that one instead of adding again."""
+        self._unsure.discard(item.hash)
+        for provider in self._order(item):
+            try:
+                remotes = await provider.torrents()
+            except ProviderError:
+                continue
+            remote = next((r for r in remotes if r.info_hash == item.hash), None)
+            if remote is None:
+                continue
+            item.provider, item.remote_id, item.error = provider.name, remote.id, ""
+            item.state = ItemState.DOWNLOADING
+            self._update(item, remote)
+            await self._save(item)
+            logger.info("debrid item %s: found at %s after a restart", item.hash, provider.name)
+            return True
+        return False
 
     # -- delivering --
 
