@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import tomllib
@@ -47,6 +48,24 @@ def test_config_show_does_not_print_secrets(capsys, monkeypatch):
     assert "# webui_password = (set, not shown)" in out
     assert "# api_tokens = (set, not shown)" in out
     assert tomllib.loads(out)["client"]["webui_username"] == "admin"  # still TOML
+
+
+def test_config_show_prints_tables_in_lists_without_their_secrets(capsys, monkeypatch, tmp_path):
+    providers = [{"provider": "realdebrid", "api_key": "rd-secret-4711", "api_url": "http://x"}]
+    monkeypatch.setenv("TORRENTSTACK_DEBRID__PROVIDERS", json.dumps(providers))
+    monkeypatch.setenv(
+        "TORRENTSTACK_DEBRID__ARRS", '[{"name": "sonarr", "host": "http://s", "token": "arr-8642"}]'
+    )
+    code, out, err = run_cli(capsys, "config", "show")
+    assert code == 0, err
+    assert "rd-secret-4711" not in out + err and "arr-8642" not in out + err
+    assert '# providers = [{"provider" = "realdebrid"' in out and "(secrets not shown)" in out
+    monkeypatch.delenv("TORRENTSTACK_DEBRID__PROVIDERS")
+    path = tmp_path / "config.toml"  # and without secrets set, the table loads back
+    path.write_text('[[debrid.providers]]\nprovider = "torbox"\n')
+    code, out, _ = run_cli(capsys, "config", "show", "--config", str(path))
+    assert code == 0
+    assert tomllib.loads(out)["debrid"]["providers"][0]["provider"] == "torbox"
 
 
 def test_bad_config_key_is_one_line_error(capsys, tmp_path):

@@ -23,7 +23,16 @@ def _sections() -> Iterator[tuple[str, type[Section], str]]:
         yield name, model, (model.__doc__ or "").strip()
 
 
-def _toml_value(value: Any) -> str:
+def _toml_value(value: Any, *, redact: bool = False) -> str:
+    """`value` in TOML; with `redact`, the secret fields of a table inside it are left out."""
+    if isinstance(value, BaseModel):  # a table in a list (debrid.providers): an inline table
+        fields = type(value).model_fields
+        shown = {
+            key: item
+            for key, item in value.model_dump().items()
+            if item is not None and not (redact and item and _is_secret(fields[key]))
+        }
+        return _toml_value(shown, redact=redact)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
@@ -33,12 +42,12 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, str):
         return json.dumps(value)
     if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+        return "[" + ", ".join(_toml_value(v, redact=redact) for v in value) + "]"
     if isinstance(value, dict):  # an inline table
-        return (
-            "{" + ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items()) + "}"
-        )
-    raise TypeError(f"cannot render {value!r} as TOML")  # pragma: no cover - caught by tests
+        items = (f"{json.dumps(k)} = {_toml_value(v, redact=redact)}" for k, v in value.items())
+        return "{" + ", ".join(items) + "}"
+    # the type only: a value may be a secret
+    raise TypeError(f"cannot render a {type(value).__name__} as TOML")  # pragma: no cover
 
 
 def _type_name(field: FieldInfo) -> str:
@@ -85,6 +94,8 @@ def render_toml(settings: BaseModel | None = None, *, redact: bool = False) -> s
                 lines.append(f"# {key} = (set, not shown)")
             elif redact and isinstance(value, str) and log.redact(value) != value:
                 lines.append(f"# {key} = {_toml_value(log.redact(value))}  (password not shown)")
+            elif redact and _toml_value(value, redact=True) != _toml_value(value):
+                lines.append(f"# {key} = {_toml_value(value, redact=True)}  (secrets not shown)")
             else:
                 lines.append(f"{key} = {_toml_value(value)}")
     return "\n".join(lines) + "\n"
