@@ -11,7 +11,7 @@ import asyncio
 import email.utils
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from typing import Any
 
 import httpx
@@ -24,6 +24,7 @@ RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_WAIT = 60.0  # a Retry-After longer than this is not waited for: the call fails
 Describe = Callable[[httpx.Response], str]
 Sleep = Callable[[float], Awaitable[None]]
+Refuse = Callable[[str, object, int], ProviderError]  # (provider, decoded body, HTTP status)
 
 
 def describe_json(*keys: str) -> Describe:
@@ -45,6 +46,29 @@ def describe_json(*keys: str) -> Describe:
         return text[:200] if text else f"HTTP {response.status_code}"
 
     return describe
+
+
+def coded_refusal(
+    provider: str,
+    code: str,
+    detail: str,
+    status: int,
+    *,
+    messages: Mapping[str, str],
+    kinds: Mapping[str, type[ProviderError]],
+    retryable: Collection[str],
+) -> ProviderError:
+    """The error a service's refusal `code` (with its `detail`) stands for: its words from
+    `messages`, its class from `kinds` (`NotFoundRemote` for a 404), retryable if `code` is
+    or the status is."""
+    kind = kinds.get(code)
+    if kind is None:
+        kind = NotFoundRemote if status == 404 else ProviderError
+    message = messages.get(code) or (f"{code}: {detail}" if code and detail else code or detail)
+    if not message and status in (401, 403):
+        message = f"the API key was refused (HTTP {status}): check the provider's api_key"
+    again = status in RETRIED_STATUSES or code in retryable
+    return kind(provider, message or f"HTTP {status}", status=status, retryable=again)
 
 
 def retry_after(response: httpx.Response, default: float) -> float:
@@ -163,5 +187,48 @@ class ServiceHttp:
                 self.provider, f"download failed ({type(exc).__name__})", retryable=True
             ) from exc
 
+    async def reachable(self, url: Awaitable[str]) -> bool:
+        """Whether the direct link `url` resolves to still serves its first byte; a 404 or 410
+        (from asking for the link or from the link) says it is gone, other errors raise."""
+        try:
+            async for _ in self.stream(await url, 0, 0):
+                pass
+        except ProviderError as exc:
+            if exc.status in (404, 410):
+                return False
+            raise
+        return True
+
     async def close(self) -> None:
         await self.client.aclose()
+
+
+class RefusingHttp(ServiceHttp):
+    """`ServiceHttp` for a service whose failed responses carry JSON: `refuse` reads it."""
+
+    def __init__(
+        self,
+        provider: str,
+        base_url: str,
+        api_key: str,
+        *,
+        rate: float,
+        refuse: Refuse,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        super().__init__(
+            provider,
+            base_url,
+            api_key,
+            rate=rate,
+            describe=lambda response: f"HTTP {response.status_code}",  # not JSON: the status
+            sleep=sleep,
+        )
+        self.refuse = refuse
+
+    def error(self, response: httpx.Response) -> ProviderError:
+        try:
+            body = response.json()
+        except ValueError:
+            return super().error(response)
+        return self.refuse(self.provider, body, response.status_code)
