@@ -252,14 +252,7 @@ class AllDebrid:
 
     def __init__(self, settings: ProviderSettings, *, sleep: Sleep = asyncio.sleep) -> None:
         self.name = settings.label
-        self._http = _Http(
-            self.name,
-            settings.api_url or PUBLIC_URL,
-            settings.api_key,
-            rate=settings.rate_limit,
-            describe=_describe,
-            sleep=sleep,
-        )
+        self._http = _Http.for_settings(settings, PUBLIC_URL, describe=_describe, sleep=sleep)
 
     async def _call(self, method: str, path: str, what: str, **kwargs: Any) -> object:
         params = {"agent": AGENT, **kwargs.pop("params", {})}

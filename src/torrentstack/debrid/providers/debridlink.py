@@ -14,7 +14,7 @@ from typing import Any
 from torrentstack.config.debrid import ProviderSettings
 from torrentstack.debrid.errors import NotFoundRemote, ProviderError, TooManyActive
 from torrentstack.debrid.providers.base import Profile, RemoteFile, RemoteStatus, RemoteTorrent
-from torrentstack.debrid.providers.http import RefusingHttp, Sleep, coded_refusal
+from torrentstack.debrid.providers.http import ServiceHttp, Sleep, coded_refusal
 from torrentstack.debrid.providers.json_fields import (
     an_object,
     decoded,
@@ -155,14 +155,7 @@ class DebridLink:
 
     def __init__(self, settings: ProviderSettings, *, sleep: Sleep = asyncio.sleep) -> None:
         self.name = settings.label
-        self._http = RefusingHttp(
-            self.name,
-            settings.api_url or PUBLIC_URL,
-            settings.api_key,
-            rate=settings.rate_limit,
-            refuse=refusal,
-            sleep=sleep,
-        )
+        self._http = ServiceHttp.for_settings(settings, PUBLIC_URL, refuse=refusal, sleep=sleep)
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> object:
         response = await self._http.request(method, path, **kwargs)

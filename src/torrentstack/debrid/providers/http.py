@@ -1,8 +1,8 @@
 """The HTTP side every debrid service shares: Bearer key, a request rate, retries on 429/5xx
 and timeouts that honour `Retry-After`, errors that say what the service said, ranged reads.
 
-Only `debrid/providers/*` use it; each provider passes `describe`, which turns a failed
-response into the service's own error text (its JSON error field), and gets `ProviderError`s.
+Only `debrid/providers/*` use it; each provider passes `describe` (a failed response in the
+service's own words) or `refuse` (its JSON error body as the right error): `ProviderError`s.
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ import email.utils
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
+from torrentstack.config.debrid import ProviderSettings
 from torrentstack.debrid.errors import NotFoundRemote, ProviderError
 
 logger = logging.getLogger(__name__)
@@ -71,6 +72,11 @@ def coded_refusal(
     return kind(provider, message or f"HTTP {status}", status=status, retryable=again)
 
 
+def status_text(response: httpx.Response) -> str:
+    """A `describe` for services whose bodies say nothing readable: the HTTP status."""
+    return f"HTTP {response.status_code}"
+
+
 def retry_after(response: httpx.Response, default: float) -> float:
     """Seconds to wait before asking again: `Retry-After` (seconds or an HTTP date)."""
     value = response.headers.get("retry-after", "").strip()
@@ -87,7 +93,8 @@ def retry_after(response: httpx.Response, default: float) -> float:
 
 class ServiceHttp:
     """Requests to one service: at most `rate` per second, `retries` more tries when the
-    service is busy or away."""
+    service is busy or away. A failed response is `refuse`d if given and its body is JSON,
+    otherwise it is an error with `describe`'s words."""
 
     def __init__(
         self,
@@ -96,7 +103,8 @@ class ServiceHttp:
         api_key: str,
         *,
         rate: float,
-        describe: Describe,
+        describe: Describe = status_text,
+        refuse: Refuse | None = None,
         retries: int = 3,
         timeout: float = 30.0,
         backoff: float = 1.0,
@@ -105,6 +113,7 @@ class ServiceHttp:
     ) -> None:
         self.provider = provider
         self.describe = describe
+        self.refuse = refuse
         self.retries = retries
         self.backoff = backoff
         self._sleep = sleep
@@ -116,6 +125,29 @@ class ServiceHttp:
             headers["Authorization"] = f"Bearer {api_key}"
         self.client = httpx.AsyncClient(
             base_url=base_url.rstrip("/") + "/", headers=headers, timeout=timeout
+        )
+
+    @classmethod
+    def for_settings(
+        cls,
+        settings: ProviderSettings,
+        public_url: str,
+        *,
+        sleep: Sleep,
+        describe: Describe = status_text,
+        refuse: Refuse | None = None,
+        retries: int = 3,
+    ) -> Self:
+        """Requests to the service a provider entry names (its own URL, else `public_url`)."""
+        return cls(
+            settings.label,
+            settings.api_url or public_url,
+            settings.api_key,
+            rate=settings.rate_limit,
+            describe=describe,
+            refuse=refuse,
+            retries=retries,
+            sleep=sleep,
         )
 
     async def _pace(self) -> None:
@@ -156,6 +188,13 @@ class ServiceHttp:
 
     def error(self, response: httpx.Response) -> ProviderError:
         status = response.status_code
+        if self.refuse is not None:
+            try:
+                body = response.json()
+            except ValueError:
+                pass  # not JSON: described below
+            else:
+                return self.refuse(self.provider, body, status)
         message = self.describe(response)
         if status == 404:
             return NotFoundRemote(self.provider, message, status=status)
@@ -201,34 +240,3 @@ class ServiceHttp:
 
     async def close(self) -> None:
         await self.client.aclose()
-
-
-class RefusingHttp(ServiceHttp):
-    """`ServiceHttp` for a service whose failed responses carry JSON: `refuse` reads it."""
-
-    def __init__(
-        self,
-        provider: str,
-        base_url: str,
-        api_key: str,
-        *,
-        rate: float,
-        refuse: Refuse,
-        sleep: Sleep = asyncio.sleep,
-    ) -> None:
-        super().__init__(
-            provider,
-            base_url,
-            api_key,
-            rate=rate,
-            describe=lambda response: f"HTTP {response.status_code}",  # not JSON: the status
-            sleep=sleep,
-        )
-        self.refuse = refuse
-
-    def error(self, response: httpx.Response) -> ProviderError:
-        try:
-            body = response.json()
-        except ValueError:
-            return super().error(response)
-        return self.refuse(self.provider, body, response.status_code)

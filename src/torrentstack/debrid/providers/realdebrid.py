@@ -170,12 +170,10 @@ class RealDebrid:
 
     def __init__(self, settings: ProviderSettings, *, sleep: Sleep = asyncio.sleep) -> None:
         self.name = settings.label
-        base = settings.api_url or PUBLIC_URL
-        key, rate = settings.api_key, settings.rate_limit
-        self._http = _Http(self.name, base, key, rate=rate, describe=_describe, sleep=sleep)
+        self._http = _Http.for_settings(settings, PUBLIC_URL, describe=_describe, sleep=sleep)
         # the repair probe: a dead file answers 503, so it is asked once, never retried
-        self._probe = _Http(
-            self.name, base, key, rate=rate, describe=_describe, sleep=sleep, retries=0
+        self._probe = _Http.for_settings(
+            settings, PUBLIC_URL, describe=_describe, sleep=sleep, retries=0
         )
 
     async def submit_magnet(self, magnet: str, *, uncached: bool) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from torrentstack.config.debrid import ProviderSettings
 from torrentstack.debrid.errors import NotCached, NotFoundRemote, ProviderError, TooManyActive
 from torrentstack.debrid.providers.base import Profile, RemoteFile, RemoteStatus, RemoteTorrent
-from torrentstack.debrid.providers.http import RefusingHttp, Sleep, coded_refusal
+from torrentstack.debrid.providers.http import ServiceHttp, Sleep, coded_refusal
 from torrentstack.debrid.providers.json_fields import (
     an_object,
     decoded,
@@ -196,14 +196,7 @@ class TorBox:
         _guard_httpx_log()
         self.name = settings.label
         self._key = settings.api_key
-        self._http = RefusingHttp(
-            self.name,
-            settings.api_url or PUBLIC_URL,
-            settings.api_key,
-            rate=settings.rate_limit,
-            refuse=refusal,
-            sleep=sleep,
-        )
+        self._http = ServiceHttp.for_settings(settings, PUBLIC_URL, refuse=refusal, sleep=sleep)
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> object:
         response = await self._http.request(method, path, **kwargs)
