@@ -41,7 +41,11 @@ class FeedFetcher:
         )
 
     async def fetch(self, url: str, *, etag: str = "", last_modified: str = "") -> Fetched:
-        if urlsplit(url).scheme.lower() not in ("http", "https"):
+        try:
+            scheme = urlsplit(url).scheme.lower()
+        except ValueError:
+            raise FeedFetchError("the feed's URL is not usable") from None
+        if scheme not in ("http", "https"):
             raise FeedFetchError("only http and https feeds are fetched")
         headers = {}
         if etag:

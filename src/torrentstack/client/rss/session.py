@@ -92,6 +92,9 @@ class RssSession:
         self._loop = asyncio.create_task(timer.run(self._stop))
 
     async def close(self) -> None:
+        """Stop the timer and every refresh under way (again: nothing)."""
+        if self._stop.is_set():
+            return
         self._stop.set()
         tasks = [t for t in (self._loop, *self._tasks.values()) if t is not None]
         for task in tasks:
