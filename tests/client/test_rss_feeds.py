@@ -195,6 +195,9 @@ async def test_refresh_lists_articles_as_qbittorrent_and_names_the_feed_by_its_t
         # again: a conditional GET the site answers 304; the articles stay
         await refreshed(http, "Loopback Shows", 2)
         await eventually(lambda: site.not_modified == 1, timeout=10)
+        messages = [e["message"] for e in (await http.get("/api/v2/log/main")).json()]
+        assert f"RSS feed at '{url}' updated. Added 2 new articles." in messages
+        assert messages[-1] == f"RSS feed at '{url}' updated. Added 0 new articles."
         last_headers = site.requests[-1][1]
         assert last_headers["if-none-match"].startswith('"')
         assert last_headers["if-modified-since"] == "Mon, 01 Jan 2024 00:00:00 GMT"
@@ -250,6 +253,9 @@ async def test_a_broken_feed_shows_its_error_and_keeps_its_articles(webui: WebUI
 
             feed = await eventually(failed, timeout=10)
             assert feed["articles"] == before, failure
+            log = (await http.get("/api/v2/log/main", params={"normal": "false"})).json()
+            assert log[-1]["message"].startswith("Failed to ")
+            assert log[-1]["type"] == 4  # a warning
         site.failures.clear()
         site.feeds["shows"].items.insert(0, Item("Show.S01E03", guid="ep3", date=DAY3))
         fixed = await refreshed(http, "Shows", 3)

@@ -99,7 +99,9 @@ class ClientBackend:
             fetch=fetch,
             resume_dir=self._resume_dir,
         )
-        self.rss = RssSession(data_dir / "client" / "rss", prefs=self.prefs, clock=clock)
+        self.rss = RssSession(
+            data_dir / "client" / "rss", prefs=self.prefs, clock=clock, log=log.add
+        )
         self._events = EngineEvents(
             torrents=self.torrents,
             actions=self.actions,

@@ -50,12 +50,14 @@ class RssSession:
         clock: Clock,
         fetcher: FeedFetcher | None = None,
         poll: float = 1.0,
+        log: Callable[[str, str], None] = lambda level, message: None,
     ) -> None:
         self._storage = RssStorage(directory)
         self._prefs = prefs
         self._clock = clock
         self._fetcher = fetcher or FeedFetcher()
         self._poll = poll
+        self._log = log  # `log/main` (level, message), as qBittorrent's `LogMsg`
         self._tree = RssTree()
         self._states: dict[str, _FeedState] = {}  # by feed uid
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -234,17 +236,22 @@ class RssSession:
             )
         except FeedFetchError as exc:
             state.has_error = True
-            logger.info("RSS feed %s: %s", node.uid, exc)
+            self._log("warning", f"Failed to download RSS feed at '{url}'. Reason: {exc}")
             return
-        if fetched.body is None:  # 304 Not Modified
+        self._log(
+            "normal", f"RSS feed at '{url}' is successfully downloaded. Starting to parse it."
+        )
+        if fetched.body is None:  # 304 Not Modified: what qBittorrent finds parsing it again
             state.has_error = False
+            self._log("normal", f"RSS feed at '{url}' updated. Added 0 new articles.")
             return
         now = datetime.fromtimestamp(self._clock(), UTC)
         try:
             parsed = await asyncio.to_thread(parse_feed, fetched.body, now)
         except FeedParseError as exc:
             state.has_error = True
-            logger.info("RSS feed %s: %s", node.uid, exc)
+            self._log("warning", f"Failed to parse RSS feed at '{url}'. Reason: {exc}")
+            self._log("normal", f"RSS feed at '{url}' updated. Added 0 new articles.")
             return
         if node.url != url or self._states.get(node.uid) is not state:
             return  # its URL changed or it was removed meanwhile
@@ -256,6 +263,9 @@ class RssSession:
             data.title = parsed.title
             await self._rename_to_title(node, parsed.title)
         await self._save_feed(node)
+        if parsed.error:
+            self._log("warning", f"Failed to parse RSS feed at '{url}'. Reason: {parsed.error}")
+        self._log("normal", f"RSS feed at '{url}' updated. Added {len(fresh)} new articles.")
         if fresh:
             await self._notify(url, fresh)
 
