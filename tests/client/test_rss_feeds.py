@@ -68,7 +68,10 @@ async def refreshed(
     assert (await call(http, "refreshItem", itemPath=path)).status_code == 200
 
     async def loaded() -> dict[str, Any] | bool:
-        feed = _at(await items(http, True), feed_path or path)
+        try:
+            feed = _at(await items(http, True), feed_path or path)
+        except KeyError:  # not renamed yet
+            return False
         return feed if not feed["isLoading"] and len(feed["articles"]) == count else False
 
     return await eventually(loaded, timeout=10)
@@ -363,3 +366,22 @@ async def test_feeds_articles_and_read_flags_survive_a_restart(
     assert after["TV"]["Shows"]["articles"][0]["isRead"] is True
     assert [a.id for a in again.runtime.backend.rss.feeds()[site.url("shows")]] == ["ep2", "ep1"]
     await asyncio.sleep(0)
+
+
+@pytest.mark.parametrize("persona", ["4.6", "5.1"])
+async def test_set_feed_url_in_both_personas(start_webui: StartWebUI, site: FeedSite, persona: str):
+    # qBittorrent 4.6.0 added setFeedURL (WebAPI 2.9.1): 4.6.7 and 5.1.4 both have it
+    webui = await start_webui(persona=persona)
+    old, new = site.url("shows"), site.url("atom")
+    async with session(webui) as http:
+        await call(http, "addFeed", url=old, path="")
+        await call(http, "addFeed", url=site.url("other"), path="Kept")
+        assert (
+            await http.get("/api/v2/rss/setFeedURL", params={"path": old, "url": new})
+        ).status_code == 405
+        assert (await call(http, "setFeedURL", path=old, url=old)).text == ""  # the same: nothing
+        assert (await call(http, "setFeedURL", path=old, url=new)).text == ""
+        # a feed still named by its URL takes the new one as its name
+        assert set(await items(http)) == {new, "Kept"}
+        assert (await items(http))[new]["url"] == new
+        await refreshed(http, new, 1, "Atom Shows")
