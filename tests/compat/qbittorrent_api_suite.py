@@ -905,7 +905,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     chosen = [g.strip() for g in args.groups.split(",") if g.strip()]
     known = {g.name for g in GROUPS}
     if unknown := [g for g in chosen if g not in known]:
-        extra = " (rss and search need the internet)" if {"rss", "search"} & set(unknown) else ""
+        extra = " (search needs the internet)" if "search" in unknown else ""
         parser.error(
             f"unknown group(s) {', '.join(unknown)}; choose from {', '.join(sorted(known))}{extra}"
         )
