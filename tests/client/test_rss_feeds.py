@@ -385,3 +385,26 @@ async def test_set_feed_url_in_both_personas(start_webui: StartWebUI, site: Feed
         assert set(await items(http)) == {new, "Kept"}
         assert (await items(http))[new]["url"] == new
         await refreshed(http, new, 1, "Atom Shows")
+
+
+async def test_with_processing_off_the_timer_fetches_nothing(webui: WebUI, site: FeedSite):
+    rss = webui.runtime.backend.rss
+    async with session(webui) as http:
+        await call(http, "addFeed", url=site.url("shows"), path="Shows")
+        webui.clock.advance(24 * 3600)
+        await rss._tick()  # what the timer does each second
+        assert site.requests == []
+        assert (await login(http)).text == "Ok."  # the day ended the session
+        await http.post(
+            "/api/v2/app/setPreferences", data={"json": '{"rss_processing_enabled": true}'}
+        )
+        await rss._tick()  # switched on: every feed at once, then once per interval
+        await eventually(lambda: site.fetches("shows") == 1, timeout=10)
+        await rss._tick()
+        await eventually(lambda: not rss._tasks, timeout=10)
+        webui.clock.advance(29 * 60)
+        await rss._tick()
+        assert not rss._tasks and site.fetches("shows") == 1  # no refresh started
+        webui.clock.advance(60)
+        await rss._tick()
+        await eventually(lambda: site.fetches("shows") == 2, timeout=10)
