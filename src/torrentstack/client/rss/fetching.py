@@ -1,8 +1,5 @@
-"""Feed downloads over httpx: conditional GET (ETag, Last-Modified), a size cap, http(s) only.
-
-httpx's errors are turned into `FeedFetchError` here; its messages (which can hold a URL with
-credentials) are not passed on.
-"""
+"""Feed downloads over httpx: conditional GET (ETag, Last-Modified), a size cap, http(s) only;
+httpx's errors become `FeedFetchError` here, without their messages (a URL may hold a password)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,5 @@
-"""RSS 2.0 and Atom documents to articles, with feedparser (the only module importing it).
-
-What is added for an item, as qBittorrent picks it (plus the `torrent:` namespace): a
-`application/x-bittorrent` enclosure, else a magnet link, else `torrent:magnetURI`, else an
-enclosure without a type, else the link, else a magnet built from `torrent:infoHash`. The id is
-the guid, else that URL, else the title; items with none, or a repeated id, are left out.
-A document that declares entities is refused whole (no expansion bombs, no external entities).
-"""
+"""RSS 2.0 and Atom documents to articles, with feedparser (the only module importing it);
+a document that declares entities is refused whole (no expansion bombs, no external entities)."""
 
 from __future__ import annotations
 
@@ -40,7 +34,13 @@ class ParsedFeed:
 
 def parse_feed(body: bytes, now: datetime) -> ParsedFeed:
     """Read `body`; FeedParseError when it is no feed. Items without a date get `now` (the
-    first one) and a microsecond less for each after it, so the document's order is kept."""
+    first one) and a microsecond less for each after it, so the document's order is kept.
+
+    What is added for an item, as qBittorrent picks it (plus the `torrent:` namespace): an
+    `application/x-bittorrent` enclosure, else a magnet link, else `torrent:magnetURI`, else an
+    enclosure without a type, else the link, else a magnet built from `torrent:infoHash`. The
+    id is the guid, else that URL, else the title; items with none, or a repeated id, are left
+    out."""
     if _ENTITY_DECLARATION.search(body):
         raise FeedParseError("entity declarations are not accepted")
     try:

@@ -1,11 +1,5 @@
-"""The RSS session: the tree and each feed's articles, refreshed on qBittorrent's timer.
-
-Every `rss_refresh_interval` minutes (by the injected clock) while `rss_processing_enabled`,
-all feeds are fetched; `refreshItem` fetches at any time. A feed that fails to download or
-parse shows `hasError` and keeps what it had. New articles (ids not seen, kept under
-`rss_max_articles_per_feed`) are saved and handed to the `on_articles` listeners (the
-auto-downloader); `feeds()` gives every feed's articles by URL.
-"""
+"""The RSS session: the feed tree and each feed's articles, refreshed on qBittorrent's timer;
+new articles are handed to listeners (the auto-downloader)."""
 
 from __future__ import annotations
 
@@ -40,7 +34,14 @@ class _FeedState:
 
 
 class RssSession:
-    """The `RssFeeds` part of the API, and the articles the auto-downloader reads."""
+    """The `RssFeeds` part of the API, and the articles the auto-downloader reads.
+
+    Every `rss_refresh_interval` minutes (by the injected clock) while `rss_processing_enabled`,
+    all feeds are fetched; `refreshItem` fetches at any time. A feed that fails to download or
+    parse shows `hasError` and keeps what it had. New articles (ids not seen, kept under
+    `rss_max_articles_per_feed`) are saved and handed to the listeners; `feeds()` gives every
+    feed's articles by URL.
+    """
 
     def __init__(
         self,

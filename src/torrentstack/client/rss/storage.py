@@ -1,9 +1,6 @@
-"""RSS state on disk under `<data_dir>/client/rss/`: `feeds.json` (the tree, qBittorrent's
-format) and `articles/<uid hex>.json` per feed (title, validators, articles with read flags).
-
-Blocking: the session calls these off the event loop. Writes are atomic (temp file + replace);
-an unreadable file is logged and read as empty, so a bad file cannot stop a start.
-"""
+"""RSS state under `<data_dir>/client/rss/`: `feeds.json` (the tree, qBittorrent's format) and
+`articles/<uid hex>.json` per feed. Blocking (called off the loop); writes atomic; an unreadable
+file is logged and read as empty, so a bad file cannot stop a start."""
 
 from __future__ import annotations
 

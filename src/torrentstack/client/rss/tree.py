@@ -1,7 +1,5 @@
 r"""The RSS folder/feed tree (`\` separates path parts) with qBittorrent's rules and 409 texts.
-
-Pure: `RssTree` changes paths and answers `feeds.json`'s shape; the session does the I/O.
-"""
+Pure: `RssTree` changes paths and answers `feeds.json`'s shape; the session does the I/O."""
 
 from __future__ import annotations
 
