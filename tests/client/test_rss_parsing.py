@@ -52,6 +52,7 @@ def test_rss_items_pick_what_is_added_as_qbittorrent_does():
     assert first.link == "http://x/page"
     assert first.id == "g1"
     assert first.date == day
+    assert first.to_json()["date"] == "01 May 2025 08:30:00 +0000"
     assert by_title["Magnet link"].torrent_url.startswith("magnet:?xt=urn:btih:2222")
     assert by_title["Magnet link"].link == ""
     assert by_title["Namespace magnet"].torrent_url.startswith("magnet:?xt=urn:btih:3333")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -20,6 +20,7 @@ from tests.support.webui import WebUI, login
 
 pytestmark = pytest.mark.slow
 
+PARIS = timezone(timedelta(hours=2))  # a feed that writes its own offset
 MAGNET = "magnet:?xt=urn:btih:" + "b" * 40 + "&dn=Show.S02E02"
 _UID = re.compile(r"\{[0-9a-f-]{36}\}")
 
@@ -32,7 +33,7 @@ async def site() -> AsyncIterator[FeedSite]:
             [
                 Item("Show.S02E02", guid="e2", date=datetime(2025, 4, 2, 8, tzinfo=UTC),
                      magnet=MAGNET, description="second"),
-                Item("Show.S02E01", guid="e1", date=datetime(2025, 4, 1, 8, 30, 5, tzinfo=UTC),
+                Item("Show.S02E01", guid="e1", date=datetime(2025, 4, 1, 8, 30, 5, tzinfo=PARIS),
                      link="http://x/e1", torrent="e1"),
             ],
             last_build="Wed, 02 Apr 2025 08:00:00 +0000",
