@@ -20,6 +20,7 @@ from torrentstack.client.categories import Categories
 from torrentstack.client.events import EngineEvents
 from torrentstack.client.log_buffer import LogBuffer, PeerLog
 from torrentstack.client.preferences import Preferences
+from torrentstack.client.rss.session import RssSession
 from torrentstack.client.store import ClientStore
 from torrentstack.client.tags import Tags
 from torrentstack.client.torrent_actions import TorrentActions
@@ -98,6 +99,9 @@ class ClientBackend:
             fetch=fetch,
             resume_dir=self._resume_dir,
         )
+        self.rss = RssSession(
+            data_dir / "client" / "rss", prefs=self.prefs, clock=clock, log=log.add
+        )
         self._events = EngineEvents(
             torrents=self.torrents,
             actions=self.actions,
@@ -138,10 +142,12 @@ class ClientBackend:
         restored = await self.adder.restore(saved.torrents, self._resume_dir)
         if saved.torrents:
             self.log.add("info", f"Restored {restored} torrents")
+        await self.rss.start()
         self.log.add("info", f"qBittorrent {self.persona.app_version} (torrentstack) started")
 
     async def close(self) -> None:
         """Cancel background jobs, save resume data and stop the engine."""
+        await self.rss.close()
         self._background.cancel()
         if (engine := self.torrents.running_engine) is not None:
             await asyncio.to_thread(engine.close)

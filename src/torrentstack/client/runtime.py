@@ -22,6 +22,7 @@ from torrentstack.qbittorrent_api.auth import Authenticator, hash_password
 from torrentstack.qbittorrent_api.classification import add_category_endpoints, add_tag_endpoints
 from torrentstack.qbittorrent_api.dispatch import Origins, WebApi
 from torrentstack.qbittorrent_api.log import add_log_endpoints
+from torrentstack.qbittorrent_api.rss import add_rss_endpoints
 from torrentstack.qbittorrent_api.sync import add_sync_endpoints
 from torrentstack.qbittorrent_api.torrent_actions import add_action_endpoints
 from torrentstack.qbittorrent_api.torrent_adding import add_adding_endpoints
@@ -115,12 +116,13 @@ class ClientRuntime:
         add_edit_endpoints(self.api, torrents, backend.edits)
         add_category_endpoints(self.api, torrents, backend.categories)
         add_tag_endpoints(self.api, torrents, backend.tags)
+        add_rss_endpoints(self.api, backend.rss)
 
     async def start(self, health: Starlette) -> list[Listener]:
         """Load the stored state, start the engine (torrents come back as they were) and
         return the WebUI listener, which serves `health`'s routes (/healthz) beside the API."""
         await self.backend.start()
-        self.backend.application.on_preferences = self._apply_webui_preferences
+        self.backend.application.on_preferences = self._preferences_changed
         self._apply_webui_preferences()
         return [
             Listener(
@@ -131,6 +133,10 @@ class ClientRuntime:
                 access_log=self.access_log,
             )
         ]
+
+    def _preferences_changed(self) -> None:
+        self._apply_webui_preferences()
+        self.backend.rss.preferences_changed()
 
     def _apply_webui_preferences(self) -> None:
         """The WebUI's own preferences act on the running authenticator and checks."""

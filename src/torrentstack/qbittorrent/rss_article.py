@@ -20,14 +20,16 @@ class Article:
     is_read: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        """As `rss/items?withData=true` lists it (qBittorrent's `Article::data()` keys)."""
+        """As `rss/items?withData=true` lists it (qBittorrent's `Article::data()` keys): the
+        date as Qt's RFC 2822 text, `isRead` only once read (qBittorrent adds the key then)."""
         out: dict[str, Any] = {
             "id": self.id,
             "title": self.title,
-            "date": self.date.strftime("%d %b %Y %H:%M:%S %z"),
+            "date": rfc2822(self.date),
             "torrentURL": self.torrent_url,
-            "isRead": self.is_read,
         }
+        if self.is_read:
+            out["isRead"] = True
         if self.link:
             out["link"] = self.link
         if self.description:
@@ -35,3 +37,16 @@ class Article:
         if self.author:
             out["author"] = self.author
         return out
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def rfc2822(moment: datetime) -> str:
+    """Qt's `toString(Qt::RFC2822Date)`: "04 Dec 2026 19:53:39 +0000" (English month names
+    whatever the locale, no weekday)."""
+    offset = moment.strftime("%z") or "+0000"
+    return (
+        f"{moment.day:02d} {_MONTHS[moment.month - 1]} {moment.year:04d} "
+        f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d} {offset}"
+    )
