@@ -88,7 +88,7 @@ def _int(value: Any, default: int) -> int:
 def _double(value: Any, default: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return default
-    return float(value)
+    return float(value) if math.isfinite(value) else default
 
 
 def _string(value: Any) -> str:
