@@ -20,6 +20,8 @@ from torrentstack.client.categories import Categories
 from torrentstack.client.events import EngineEvents
 from torrentstack.client.log_buffer import LogBuffer, PeerLog
 from torrentstack.client.preferences import Preferences
+from torrentstack.client.rss_downloader import RssAutoDownloader
+from torrentstack.client.rss_rules_store import RulesStore
 from torrentstack.client.store import ClientStore
 from torrentstack.client.tags import Tags
 from torrentstack.client.torrent_actions import TorrentActions
@@ -98,6 +100,13 @@ class ClientBackend:
             fetch=fetch,
             resume_dir=self._resume_dir,
         )
+        self.rss_rules = RssAutoDownloader(
+            store=RulesStore(data_dir / "client" / "rss"),
+            adder=self.adder,
+            prefs=self.prefs,
+            persona=persona,
+            log=log,
+        )
         self._events = EngineEvents(
             torrents=self.torrents,
             actions=self.actions,
@@ -139,9 +148,12 @@ class ClientBackend:
         if saved.torrents:
             self.log.add("info", f"Restored {restored} torrents")
         self.log.add("info", f"qBittorrent {self.persona.app_version} (torrentstack) started")
+        await self.rss_rules.load()
+        self.rss_rules.process_all()
 
     async def close(self) -> None:
         """Cancel background jobs, save resume data and stop the engine."""
+        await self.rss_rules.close()
         self._background.cancel()
         if (engine := self.torrents.running_engine) is not None:
             await asyncio.to_thread(engine.close)

@@ -10,7 +10,7 @@ import functools
 import re
 import warnings
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from torrentstack.qbittorrent.rss_article import Article
 from torrentstack.qbittorrent.rss_rules import Rule
@@ -180,9 +180,7 @@ def episode_name(title: str, filters: tuple[str, ...] = DEFAULT_SMART_FILTERS) -
     return "x".join(parts)
 
 
-def _smart_episodes(
-    rule: Rule, title: str, options: MatchSettings
-) -> tuple[str, ...] | None:
+def _smart_episodes(rule: Rule, title: str, options: MatchSettings) -> tuple[str, ...] | None:
     """`matchesSmartEpisodeFilter`: None rejects; else the episode ids the match records."""
     if not rule.smart_filter:
         return ()
@@ -209,15 +207,15 @@ def _smart_episodes(
 
 
 def _utc(when: datetime) -> datetime:
-    return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def match(rule: Rule, article: Article, options: MatchSettings) -> tuple[str, ...] | None:
     """`AutoDownloadRule::matches`: None when the article does not match, else the episode ids
     accepting it adds to `previouslyMatchedEpisodes`. Enabled and feeds are not looked at."""
-    if rule.ignore_days > 0 and rule.last_match is not None:
-        if _utc(article.date) < rule.last_match + timedelta(days=rule.ignore_days):
-            return None
+    last, days = rule.last_match, rule.ignore_days
+    if days > 0 and last is not None and _utc(article.date) < last + timedelta(days=days):
+        return None
     title = article.title
     paths = options.path_wildcards
     if rule.must_contain and not any(

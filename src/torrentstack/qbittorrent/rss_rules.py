@@ -8,7 +8,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -181,7 +181,7 @@ def format_date(when: datetime | None) -> str:
     if when is None:
         return ""
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     minutes = int((when.utcoffset() or timedelta()).total_seconds() // 60)
     sign = "-" if minutes < 0 else "+"
     zone = f"{sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
@@ -238,7 +238,8 @@ def _params_from_json(obj: dict[str, Any]) -> TorrentParams:
         p = obj["torrentParams"] if isinstance(obj["torrentParams"], dict) else {}
         layout = p.get("content_layout")
         stop = p.get("stop_condition")
-        tags = p.get("tags") if isinstance(p.get("tags"), list) else []
+        raw_tags = p.get("tags")
+        tags: list[Any] = raw_tags if isinstance(raw_tags, list) else []
         return TorrentParams(
             category=_string(p.get("category")),
             tags=tag_set([_string(t) for t in tags]),
