@@ -226,3 +226,25 @@ async def test_rules_and_what_they_took_survive_a_restart(
         await downloader.process_all()
         assert (await http.get("/api/v2/torrents/info")).json() == []
     assert (data / "client" / "rss" / "download_rules.json").exists()
+
+
+async def test_a_feed_url_change_follows_into_rules_and_records(
+    webui: WebUI, http: httpx.AsyncClient
+) -> None:
+    feeds = FakeFeeds()
+    downloader = webui.runtime.backend.rss_rules
+    downloader.feeds = feeds
+    read: list[tuple[str, str]] = []
+    downloader.mark_read = lambda url, guid: read.append((url, guid))
+    await http.post("/api/v2/app/setPreferences",
+                    data={"json": json.dumps({"rss_auto_downloading_enabled": True})})  # fmt: skip
+    await set_rule(http, "tv", {"affectedFeeds": [OTHER, FEED]})
+    await downloader.on_articles(FEED, [article(1, "One")])
+    assert read == [(FEED, "guid-1")]
+    moved = "http://feeds.invalid/moved.xml"
+    await downloader.feed_url_changed(FEED, moved)
+    assert (await rules(http))["tv"]["affectedFeeds"] == [OTHER, moved]
+    await downloader.on_articles(moved, [article(1, "One"), article(2, "Two")])
+    infos = (await http.get("/api/v2/torrents/info")).json()
+    assert sorted(t["name"] for t in infos) == ["item1", "item2"]
+    assert read == [(FEED, "guid-1"), (moved, "guid-2")]

@@ -81,6 +81,7 @@ class RssAutoDownloader:
         log: LogBuffer,
         feeds: FeedsSource | None = None,
         feed_name: Callable[[str], str] | None = None,
+        mark_read: Callable[[str, str], None] | None = None,
     ) -> None:
         self._store = store
         self._adder = adder
@@ -88,7 +89,8 @@ class RssAutoDownloader:
         self._five = persona.stop_vocabulary
         self._log = log
         self.feeds = feeds  # wired after construction when the feeds part is built later
-        self.feed_name = feed_name or (lambda url: url)
+        self.feed_name = feed_name or (lambda url: url)  # a feed's name in the tree
+        self.mark_read = mark_read  # (feed URL, article id): a taken article is read
         self._rules: dict[str, Rule] = {}
         self._taken: dict[str, dict[str, str]] = {}
         self._lock = asyncio.Lock()
@@ -177,6 +179,18 @@ class RssAutoDownloader:
         feeds = self.feeds.feeds() if self.feeds is not None else {}
         return self._spawn(self._process([(url, list(items)) for url, items in feeds.items()]))
 
+    async def feed_url_changed(self, old: str, new: str) -> None:
+        """`rss/setFeedURL`: the rules that named the old URL name the new one."""
+        async with self._lock:
+            for name, rule in list(self._rules.items()):
+                if old in rule.feed_urls:
+                    urls = tuple(new if url == old else url for url in rule.feed_urls)
+                    self._rules[name] = dataclasses.replace(rule, feed_urls=urls)
+            if old in self._taken:
+                self._taken.setdefault(new, {}).update(self._taken.pop(old))
+                await asyncio.to_thread(self._store.save_taken, self._taken)
+            await self._save_rules()
+
     def preferences_changed(self) -> None:
         """Switching `rss_auto_downloading_enabled` on processes what is there already."""
         enabled = self.enabled
@@ -229,6 +243,8 @@ class RssAutoDownloader:
                 "Trying to add torrent...",
             )
             await self._add(article.torrent_url, accepted.params)
+            if self.mark_read is not None:
+                self.mark_read(feed_url, article.id)
             return
 
     async def _add(self, url: str, params: TorrentParams) -> None:
