@@ -1,13 +1,20 @@
 """The auto-downloader's files: rules and taken articles written atomically and read back; a
-damaged file is started without; a rule's torrent parameters as `torrents/add` options."""
+damaged file is started without; a rule's torrent parameters as `torrents/add` options; what
+each kind of article URL becomes (with a fake adder)."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
-from torrentstack.client.rss_downloader import add_request
+from torrentstack.client.log_buffer import LogBuffer
+from torrentstack.client.rss_downloader import RssAutoDownloader, add_request
 from torrentstack.client.rss_rules_store import RULES_FILE, TAKEN_FILE, RulesStore
+from torrentstack.qbittorrent.adding import AddRequest, Source
+from torrentstack.qbittorrent.persona import PERSONAS
+from torrentstack.qbittorrent.preferences import DEFAULTS
+from torrentstack.qbittorrent.rss_article import Article
 from torrentstack.qbittorrent.rss_rules import TorrentParams, rule_from_json
 
 
@@ -50,3 +57,50 @@ def test_add_request_from_rule_params() -> None:
     assert (request.download_path, request.up_limit, request.dl_limit) == ("", 0, 500)
     assert request.forced and request.content_layout == "Subfolder"
     assert add_request(TorrentParams()).stopped is None  # the client's preference decides
+
+
+class FakeAdder:
+    def __init__(self) -> None:
+        self.added: list[tuple[str, str | None]] = []
+
+    async def add(self, sources: list[Source], request: AddRequest) -> int:
+        self.added += [(s.magnet, request.category) for s in sources]
+        return len(sources)
+
+    def add_from_url(self, url: str, cookie: str, request: AddRequest) -> None:
+        self.added.append((url, request.category))
+
+
+async def test_what_each_kind_of_torrent_url_becomes(tmp_path: Path) -> None:
+    adder = FakeAdder()
+    log = LogBuffer(lambda: 0.0)
+    prefs = dict(DEFAULTS, rss_auto_downloading_enabled=True)
+    downloader = RssAutoDownloader(
+        store=RulesStore(tmp_path), adder=adder, prefs=prefs, persona=PERSONAS["5.1"], log=log
+    )
+    await downloader.load()
+    await downloader.set_rule("r", json.dumps({"affectedFeeds": ["f"], "assignedCategory": "c"}))
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    urls = [
+        "A" * 40,
+        "https://site/x.torrent",
+        "ftp://site/x.torrent",
+        "magnet:?xt=urn:btih:" + "b" * 40,
+        "",
+    ]
+    articles = [Article(str(i), f"t{i}", when, url) for i, url in enumerate(urls)]
+    await downloader.on_articles("f", articles)
+    assert adder.added == [
+        ("magnet:?xt=urn:btih:" + "A" * 40, "c"),
+        ("https://site/x.torrent", "c"),
+        ("magnet:?xt=urn:btih:" + "b" * 40, "c"),
+    ]
+    assert any("not supported: ftp://site/x.torrent" in e.message for e in log.after(-1))
+    await downloader.on_articles("f", articles)
+    assert len(adder.added) == 3
+    prefs["rss_auto_downloading_enabled"] = False
+    await downloader.on_articles(
+        "f", [Article("new", "new", when, "magnet:?xt=urn:btih:" + "c" * 40)]
+    )
+    assert len(adder.added) == 3
+    await downloader.close()

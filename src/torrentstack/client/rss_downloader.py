@@ -235,8 +235,9 @@ class RssAutoDownloader:
                 continue
             self._rules[rule.name] = accepted
             self._taken.setdefault(feed_url, {})[article.id] = rule.name
+            # written down before the add, the record first: a stop in between never adds twice
+            await asyncio.to_thread(self._store.save_taken, self._taken)
             await self._save_rules()
-            await asyncio.to_thread(self._store.save_taken, self._taken)  # before the add
             self._log.add(
                 "info",
                 f"RSS article '{article.title}' is accepted by rule '{rule.name}'. "
