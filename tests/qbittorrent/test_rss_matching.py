@@ -91,6 +91,9 @@ REGEXES = [
     ("(unclosed", "", "(unclosed", False),  # an invalid regex matches nothing
     ("x264", "(unclosed", "x264", True),  # ... and rejects nothing
     ("", "", "anything", True),
+    ("(?<show>Show) S(?<s>\\d+)", "", "Show S01", True),  # PCRE's named groups
+    ("(?<=Show )S01", "", "Show S01", True),  # lookbehinds stay
+    ("(?<!Show )S01", "", "Show S01", False),
 ]
 
 

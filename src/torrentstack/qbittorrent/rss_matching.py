@@ -27,6 +27,7 @@ _RANGE_NXM = r"\b(\d{1,4})x(0?\d{1,4})(?:\D|\b)"
 _WHITESPACE = re.compile(r"\s+", re.ASCII)
 _QT_INT = re.compile(r"[+-]?[0-9]+", re.ASCII)
 _ASCII_I = re.ASCII | re.IGNORECASE  # Qt's default: PCRE2 without Unicode properties
+_PCRE_NAMED_GROUP = re.compile(r"\(\?<(?![=!])")  # PCRE's (?<name>...) is Python's (?P<name>...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +105,7 @@ def _matches_expression(rule: Rule, title: str, expression: str, path_wildcards:
     if not expression:  # "expr|": the empty alternative matches everything
         return True
     if rule.use_regex:
-        return _search(expression, title) is not None
+        return _search(_PCRE_NAMED_GROUP.sub("(?P<", expression), title) is not None
     # every whitespace-separated wildcard must be there, in any order
     return all(
         _search(wildcard_pattern(token, path_wildcards), title) is not None
