@@ -21,6 +21,8 @@ from torrentstack.client.events import EngineEvents
 from torrentstack.client.log_buffer import LogBuffer, PeerLog
 from torrentstack.client.preferences import Preferences
 from torrentstack.client.rss.session import RssSession
+from torrentstack.client.rss_downloader import RssAutoDownloader
+from torrentstack.client.rss_rules_store import RulesStore
 from torrentstack.client.store import ClientStore
 from torrentstack.client.tags import Tags
 from torrentstack.client.torrent_actions import TorrentActions
@@ -102,6 +104,18 @@ class ClientBackend:
         self.rss = RssSession(
             data_dir / "client" / "rss", prefs=self.prefs, clock=clock, log=log.add
         )
+        self.rss_rules = RssAutoDownloader(
+            store=RulesStore(data_dir / "client" / "rss"),
+            adder=self.adder,
+            prefs=self.prefs,
+            persona=persona,
+            log=log,
+            feeds=self.rss,
+            feed_name=self.rss.feed_name,
+            mark_read=self.rss.mark_read_now,
+        )
+        self.rss.add_articles_listener(self.rss_rules.on_articles)
+        self.rss.add_url_listener(self.rss_rules.feed_url_changed)
         self._events = EngineEvents(
             torrents=self.torrents,
             actions=self.actions,
@@ -144,10 +158,13 @@ class ClientBackend:
             self.log.add("info", f"Restored {restored} torrents")
         await self.rss.start()
         self.log.add("info", f"qBittorrent {self.persona.app_version} (torrentstack) started")
+        await self.rss_rules.load()
+        self.rss_rules.process_all()
 
     async def close(self) -> None:
         """Cancel background jobs, save resume data and stop the engine."""
         await self.rss.close()
+        await self.rss_rules.close()
         self._background.cancel()
         if (engine := self.torrents.running_engine) is not None:
             await asyncio.to_thread(engine.close)

@@ -23,6 +23,7 @@ from torrentstack.qbittorrent_api.classification import add_category_endpoints, 
 from torrentstack.qbittorrent_api.dispatch import Origins, WebApi
 from torrentstack.qbittorrent_api.log import add_log_endpoints
 from torrentstack.qbittorrent_api.rss import add_rss_endpoints
+from torrentstack.qbittorrent_api.rss_rules import add_rss_rule_endpoints
 from torrentstack.qbittorrent_api.sync import add_sync_endpoints
 from torrentstack.qbittorrent_api.torrent_actions import add_action_endpoints
 from torrentstack.qbittorrent_api.torrent_adding import add_adding_endpoints
@@ -117,6 +118,7 @@ class ClientRuntime:
         add_category_endpoints(self.api, torrents, backend.categories)
         add_tag_endpoints(self.api, torrents, backend.tags)
         add_rss_endpoints(self.api, backend.rss)
+        add_rss_rule_endpoints(self.api, backend.rss_rules)
 
     async def start(self, health: Starlette) -> list[Listener]:
         """Load the stored state, start the engine (torrents come back as they were) and
@@ -157,6 +159,7 @@ class ClientRuntime:
             host_validation=bool(prefs.get("web_ui_host_header_validation_enabled")),
             server_domains=str(prefs.get("web_ui_domain_list")) or "*",
         )
+        self.backend.rss_rules.preferences_changed()  # switching auto-downloading on
 
     async def run(self, stop: asyncio.Event) -> None:
         """Wait for the stop, then save resume data and stop the engine."""

@@ -63,6 +63,8 @@ class RssSession:
         self._states: dict[str, _FeedState] = {}  # by feed uid
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._listeners: list[ArticlesListener] = []
+        self._url_listeners: list[Callable[[str, str], Awaitable[None]]] = []
+        self._saves: set[asyncio.Task[None]] = set()  # read flags the auto-downloader set
         self._write = asyncio.Lock()
         self._last_refresh: float | None = None  # None: not since processing was switched on
         self._stop = asyncio.Event()
@@ -74,6 +76,23 @@ class RssSession:
         """Call `listener(feed_url, new_articles)` (newest first) after each refresh that
         brought new articles. It may be a coroutine function; its failures are logged."""
         self._listeners.append(listener)
+
+    def add_url_listener(self, listener: Callable[[str, str], Awaitable[None]]) -> None:
+        """Await `listener(old_url, new_url)` when `setFeedURL` changes a feed's URL."""
+        self._url_listeners.append(listener)
+
+    def feed_name(self, url: str) -> str:
+        """The feed's name in the tree (what `matchingArticles` keys by), else its URL."""
+        found = self._tree.feed_by_url(url)
+        return name_of(found[0]) if found is not None else url
+
+    def mark_read_now(self, url: str, article_id: str) -> None:
+        """Mark one article of the feed at `url` read (the auto-downloader took it)."""
+        found = self._tree.feed_by_url(url)
+        if found is not None and self._mark(found[1], {article_id}):
+            task = asyncio.create_task(self._save_feed(found[1]))
+            self._saves.add(task)
+            task.add_done_callback(self._saves.discard)
 
     def feeds(self) -> dict[str, list[Article]]:
         """Feed URL -> its articles, newest first."""
@@ -103,6 +122,7 @@ class RssSession:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*self._saves, return_exceptions=True)  # let read flags land
         await self._fetcher.aclose()
 
     def preferences_changed(self) -> None:
@@ -136,9 +156,13 @@ class RssSession:
             self._refresh(node)
 
     async def set_feed_url(self, path: str, url: str) -> None:
+        before = self._tree.items.get(path)
+        old = before.url if isinstance(before, FeedNode) else ""
         node = self._tree.set_feed_url(path, url)
         if node is None:
             return
+        for listener in self._url_listeners:
+            await listener(old, url)
         data = self._states[node.uid].data
         data.etag = data.last_modified = ""
         await self._save_tree()
