@@ -282,6 +282,8 @@ class RssSession:
             return  # its URL changed or it was removed meanwhile
         state.has_error = bool(parsed.error)
         fresh = self._merge(data, parsed.articles)
+        # handed over before any await: a refresh restarted from here on must not lose them
+        handed = self._hand_over(url, fresh) if fresh else []
         data.last_build_date = parsed.last_build_date or data.last_build_date
         data.etag, data.last_modified = fetched.etag, fetched.last_modified
         if parsed.title and parsed.title != data.title:
@@ -291,8 +293,11 @@ class RssSession:
         if parsed.error:
             self._log("warning", f"Failed to parse RSS feed at '{url}'. Reason: {parsed.error}")
         self._log("normal", f"RSS feed at '{url}' updated. Added {len(fresh)} new articles.")
-        if fresh:
-            await self._notify(url, fresh)
+        for future in handed:
+            try:
+                await asyncio.shield(future)  # a restarted refresh leaves it running
+            except Exception as exc:  # a listener's failure must not stop the feeds
+                logger.warning("RSS articles listener failed: %s", describe(exc))
 
     def _merge(self, data: FeedData, parsed: tuple[Article, ...]) -> list[Article]:
         """Add the articles not seen before and keep the newest; return the new ones kept."""
@@ -313,14 +318,18 @@ class RssSession:
                     await self._save_tree()
                 return
 
-    async def _notify(self, url: str, articles: list[Article]) -> None:
+    def _hand_over(self, url: str, articles: list[Article]) -> list[asyncio.Future[Any]]:
+        """Call every listener now; what they return to await, as futures."""
+        pending: list[asyncio.Future[Any]] = []
         for listener in list(self._listeners):
             try:
                 result = listener(url, list(articles))
-                if inspect.isawaitable(result):
-                    await result
             except Exception as exc:  # a listener's failure must not stop the feeds
                 logger.warning("RSS articles listener failed: %s", describe(exc))
+                continue
+            if inspect.isawaitable(result):
+                pending.append(asyncio.ensure_future(result))
+        return pending
 
     def _max_articles(self) -> int:
         return max(int(self._prefs.get("rss_max_articles_per_feed") or 0), 0)
