@@ -14,6 +14,7 @@ from torrentstack import generated_secrets
 from torrentstack.client.backend import ClientBackend
 from torrentstack.client.log_buffer import LogBuffer
 from torrentstack.client.store import ClientStore
+from torrentstack.client.webui_listener import WebUiListener
 from torrentstack.clock import Clock
 from torrentstack.config import ClientSettings
 from torrentstack.qbittorrent.persona import PERSONAS
@@ -122,15 +123,18 @@ class ClientRuntime:
         await self.backend.start()
         self.backend.application.on_preferences = self._apply_webui_preferences
         self._apply_webui_preferences()
-        return [
-            Listener(
-                name=self.name,
-                host=self.settings.host,
-                port=self.settings.port,
-                app=self.api.app(list(health.routes)),
-                access_log=self.access_log,
-            )
-        ]
+        webui = WebUiListener(self.backend.prefs, self.backend.log)
+        place = await webui.first_place()
+        webui.listener = Listener(
+            name=self.name,
+            host=place.host,
+            port=place.port,
+            tls=place.tls,
+            app=self.api.app(list(health.routes)),
+            access_log=self.access_log,
+        )
+        self.backend.application.after_preferences = webui.follow
+        return [webui.listener]
 
     def _apply_webui_preferences(self) -> None:
         """The WebUI's own preferences act on the running authenticator and checks."""
