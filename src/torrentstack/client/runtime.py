@@ -9,11 +9,13 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
+from starlette.routing import Route
 
 from torrentstack import generated_secrets
 from torrentstack.client.backend import ClientBackend
 from torrentstack.client.log_buffer import LogBuffer
 from torrentstack.client.store import ClientStore
+from torrentstack.client.webui_files import WebUiFiles
 from torrentstack.client.webui_listener import WebUiListener
 from torrentstack.clock import Clock
 from torrentstack.config import ClientSettings
@@ -130,11 +132,16 @@ class ClientRuntime:
             host=place.host,
             port=place.port,
             tls=place.tls,
-            app=self.api.app(list(health.routes)),
+            app=self.api.app([*health.routes, self._files_route()]),
             access_log=self.access_log,
         )
         self.backend.application.after_preferences = webui.follow
         return [webui.listener]
+
+    def _files_route(self) -> Route:
+        """Every other path: the WebUI's files (the alternative WebUI's folder)."""
+        files = WebUiFiles(self.backend.prefs, self.api)
+        return Route("/{path:path}", files.serve, methods=["GET", "HEAD", "POST"])
 
     def _apply_webui_preferences(self) -> None:
         """The WebUI's own preferences act on the running authenticator and checks."""
