@@ -133,14 +133,17 @@ def _read(root: Path, private: bool, parts: list[str]) -> tuple[Path, bytes]:
         if exc.errno == errno.ELOOP:
             raise _Refused(500, SYMLINK) from exc
         raise _Refused(500, NOT_REGULAR) from exc
-    with os.fdopen(fd, "rb") as file:
-        info = os.fstat(file.fileno())
+    try:
+        info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise _Refused(500, NOT_REGULAR)
         if info.st_size > MAX_FILE_BYTES:
             logger.warning("WebUI file %s is over %d bytes", local, MAX_FILE_BYTES)
             raise _Refused(500, "File size exceeds limit")
-        return local, file.read(MAX_FILE_BYTES + 1)
+        with os.fdopen(os.dup(fd), "rb") as file:
+            return local, file.read(MAX_FILE_BYTES + 1)
+    finally:
+        os.close(fd)
 
 
 def security_headers(prefs: Preferences, *, alternative: bool) -> dict[str, str]:
