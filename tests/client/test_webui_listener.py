@@ -12,7 +12,9 @@ import pytest
 
 from tests.support.certificates import self_signed
 from tests.support.webui import WebUI, login
-from torrentstack.serving.server import bind_tcp
+from torrentstack.client.preferences import Preferences
+from torrentstack.client.webui_listener import Place, wanted_place
+from torrentstack.serving.server import ALL_IPV4, Tls, bind_tcp
 
 
 def port_of(webui: WebUI) -> int:
@@ -118,3 +120,16 @@ async def test_starts_with_https_when_stored(start_webui, tmp_path: Path) -> Non
     https_url = second.url.replace("http://", "https://")
     trusting = ssl.create_default_context(cafile=str(files.cert))
     assert (await version(https_url, trusting)).startswith("v")
+
+
+@pytest.mark.parametrize(
+    ("address", "host"),
+    [("*", ALL_IPV4), ("", ALL_IPV4), (" 127.0.0.1 ", "127.0.0.1"), ("[::1]", "::1"),
+     ("::1", "::1")],
+)  # fmt: skip
+def test_the_place_the_preferences_ask_for(address: str, host: str) -> None:
+    prefs = Preferences(save_path="/srv", listen_port=6881)
+    prefs.update({"web_ui_address": address, "web_ui_port": 9090})
+    assert wanted_place(prefs) == Place(host, 9090, None)
+    prefs.update({"use_https": True, "web_ui_https_cert_path": "/c", "web_ui_https_key_path": "/k"})
+    assert wanted_place(prefs).tls == Tls("/c", "/k")
