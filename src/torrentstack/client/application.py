@@ -4,7 +4,7 @@ the preferences and setting them (the WebUI password kept as a hash, libtorrent'
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from torrentstack.client import engine as eng
@@ -35,6 +35,8 @@ class Application:
         self._stop = stop
         self.password_hash: str | None = None  # set through app/setPreferences
         self.on_preferences: Callable[[], None] = lambda: None
+        # awaited after `on_preferences`, before the call answers (the WebUI listener's move)
+        self.after_preferences: Callable[[], Awaitable[None]] = _nothing
 
     def load(self, stored: dict[str, Any]) -> None:
         """The stored preferences (and password hash) over the defaults and settings."""
@@ -77,7 +79,12 @@ class Application:
             self.password_hash = new_hash
         if password or changed:
             self.on_preferences()
+            await self.after_preferences()
         if not changed:
             return
         await self.configure_engine()
         self._torrents.refresh_all()
+
+
+async def _nothing() -> None:
+    return None

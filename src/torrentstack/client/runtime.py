@@ -9,11 +9,14 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
+from starlette.routing import Route
 
 from torrentstack import generated_secrets
 from torrentstack.client.backend import ClientBackend
 from torrentstack.client.log_buffer import LogBuffer
 from torrentstack.client.store import ClientStore
+from torrentstack.client.webui_files import WebUiFiles
+from torrentstack.client.webui_listener import WebUiListener
 from torrentstack.clock import Clock
 from torrentstack.config import ClientSettings
 from torrentstack.qbittorrent.persona import PERSONAS
@@ -126,15 +129,23 @@ class ClientRuntime:
         await self.backend.start()
         self.backend.application.on_preferences = self._preferences_changed
         self._apply_webui_preferences()
-        return [
-            Listener(
-                name=self.name,
-                host=self.settings.host,
-                port=self.settings.port,
-                app=self.api.app(list(health.routes)),
-                access_log=self.access_log,
-            )
-        ]
+        webui = WebUiListener(self.backend.prefs, self.backend.log)
+        place = await webui.first_place()
+        webui.listener = Listener(
+            name=self.name,
+            host=place.host,
+            port=place.port,
+            tls=place.tls,
+            app=self.api.app([*health.routes, self._files_route()]),
+            access_log=self.access_log,
+        )
+        self.backend.application.after_preferences = webui.follow
+        return [webui.listener]
+
+    def _files_route(self) -> Route:
+        """Every other path: the WebUI's files (the alternative WebUI's folder)."""
+        files = WebUiFiles(self.backend.prefs, self.api)
+        return Route("/{path:path}", files.serve, methods=["GET", "HEAD", "POST"])
 
     def _preferences_changed(self) -> None:
         self._apply_webui_preferences()

@@ -146,6 +146,10 @@ class WebApi:
         reply.set_cookie(COOKIE, "", path="/", expires=0)
         return reply
 
+    def cross_site(self, request: Request) -> bool:
+        """True when the CSRF or Host check refuses `request` (for routes beside the API)."""
+        return self._cross_site(request)
+
     def _cross_site(self, request: Request) -> bool:
         """qBittorrent's `isCrossSiteRequest` and `validateHostHeader`: True means refuse."""
         host_header = request.headers.get("host", "")
