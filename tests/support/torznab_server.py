@@ -34,7 +34,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from torrentstack.serving.server import Listener, serve
+from tests.support.debrid_services.serving import serve_app
 
 TORZNAB_NS = "http://torznab.com/schemas/2015/feed"
 APIKEY = "loopback-test-apikey-0123456789"
@@ -306,19 +306,9 @@ def _xml(body: bytes, status: int = 200) -> Response:
 async def torznab_server(**options: object) -> AsyncIterator[TorznabServer]:
     """Serve a `TorznabServer(**options)` on 127.0.0.1 until the block ends."""
     server = TorznabServer(**options)  # type: ignore[arg-type]
-    listener = Listener(name="torznab-test", host="127.0.0.1", port=0, app=server.app())
-    stop, ready = asyncio.Event(), asyncio.Event()
-    task = asyncio.create_task(serve([listener], stop, ready))
-    try:
-        waiter = asyncio.create_task(ready.wait())
-        done, _ = await asyncio.wait({task, waiter}, timeout=10, return_when="FIRST_COMPLETED")
-        if task in done:
-            waiter.cancel()
-            task.result()
-        assert listener.bound_port is not None
-        server.port = listener.bound_port
-        yield server
-    finally:
-        server._released.set()
-        stop.set()
-        await asyncio.wait_for(task, 10)
+    async with serve_app(server.app(), name="torznab-test") as port:
+        server.port = port
+        try:
+            yield server
+        finally:
+            server._released.set()

@@ -5,7 +5,6 @@ the service's errors (also in HTTP 200 bodies) and faults, and parsing that fail
 from __future__ import annotations
 
 import contextlib
-import socket
 from collections.abc import AsyncIterator, Callable
 
 import pytest
@@ -14,11 +13,20 @@ from hypothesis import strategies as st
 
 from tests.support.debrid_services.alldebrid import FakeAllDebrid, alldebrid_service
 from tests.support.debrid_services.catalogue import Content, episode, single_file
+from tests.support.debrid_services.harness import (
+    ANY_JSON,
+    Waits,
+    closed_port,
+    loopback_settings,
+    loose,
+    read,
+    shaped,
+)
 from torrentstack.config.debrid import ProviderSettings
 from torrentstack.debrid.errors import NotCached, NotFoundRemote, ProviderError, TooManyActive
 from torrentstack.debrid.providers import alldebrid
 from torrentstack.debrid.providers.alldebrid import AllDebrid
-from torrentstack.debrid.providers.base import Provider, RemoteFile, RemoteStatus
+from torrentstack.debrid.providers.base import Provider, RemoteStatus
 
 EPISODE = Content(
     "Show.Name.S01.1080p.WEB-DL-GRP",
@@ -34,16 +42,8 @@ UNKNOWN = single_file("Nobody.Seeds.This.2019.mkv", 5_000)
 KEY = "ad-test-key"
 
 
-class Waits(list[float]):
-    """An injected `sleep` that records how long it was asked to wait and returns at once."""
-
-    async def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
 def make(url: str, waits: Waits, key: str = KEY) -> AllDebrid:
-    entry = ProviderSettings(provider="alldebrid", api_key=key, api_url=url, rate_limit=1000)
-    return AllDebrid(entry, sleep=waits)
+    return AllDebrid(loopback_settings("alldebrid", url, key), sleep=waits)
 
 
 @pytest.fixture
@@ -63,12 +63,6 @@ async def ad(fake: FakeAllDebrid, waits: Waits) -> AsyncIterator[AllDebrid]:
     provider = make(fake.url, waits)
     yield provider
     await provider.close()
-
-
-async def read(
-    provider: AllDebrid, file: RemoteFile, start: int = 0, end: int | None = None
-) -> bytes:
-    return b"".join([chunk async for chunk in provider.stream(file, start, end)])
 
 
 def test_it_is_a_provider() -> None:
@@ -257,9 +251,7 @@ async def test_500_is_retried_then_fails_with_the_services_words(
 
 
 async def test_an_unreachable_service_is_retryable(waits: Waits) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = closed_port()
     provider = make(f"http://127.0.0.1:{port}/v4.1", waits)
     try:
         with pytest.raises(ProviderError) as caught:
@@ -271,29 +263,6 @@ async def test_an_unreachable_service_is_retryable(waits: Waits) -> None:
 
 
 # Fuzz: documents shaped like the service's answers, any field possibly of any JSON type.
-ANY = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
-    ),
-    max_leaves=10,
-)
-
-
-def loose(right: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
-    """Mostly the right type, sometimes anything."""
-    return st.one_of(right, right, right, right, right, ANY)
-
-
-def shaped(
-    required: tuple[str, ...] = (), **fields: st.SearchStrategy[object]
-) -> st.SearchStrategy[object]:
-    """A JSON object with the `required` fields and some of the others."""
-    present = {k: loose(v) for k, v in fields.items() if k in required}
-    optional = {k: loose(v) for k, v in fields.items() if k not in required}
-    return loose(st.fixed_dictionaries(present, optional=optional))
-
-
 def envelope(data: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
     """`{"status", "data"}` mostly, sometimes an error body, sometimes anything."""
     codes = st.sampled_from(["AUTH_BAD_APIKEY", "MAGNET_TOO_MANY_ACTIVE", "LINK_DOWN", "X"])
@@ -301,7 +270,7 @@ def envelope(data: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
     status = st.sampled_from(["success", "success", "success", "error"])
     body = st.fixed_dictionaries({"status": loose(status), "data": data})
     failed = st.fixed_dictionaries({"status": st.just("error"), "error": error})
-    return st.one_of(body, body, body, body, failed, ANY)
+    return st.one_of(body, body, body, body, failed, ANY_JSON)
 
 
 NUMBER = st.integers(-5, 10**12) | st.floats()
@@ -329,7 +298,7 @@ ADDED = shaped(
     ("id",), id=st.integers(0, 99), ready=st.booleans(), error=shaped(code=NAME, message=NAME)
 )
 CASES: list[tuple[Callable[[object], object], st.SearchStrategy[object]]] = [
-    (alldebrid.parse_data, envelope(ANY)),
+    (alldebrid.parse_data, envelope(ANY_JSON)),
     (alldebrid.parse_uploaded, envelope(shaped(("magnets",), magnets=st.lists(ADDED, max_size=2)))),
     (
         alldebrid.parse_uploaded_file,
@@ -353,7 +322,7 @@ CASES: list[tuple[Callable[[object], object], st.SearchStrategy[object]]] = [
     (alldebrid.parse_unlocked, envelope(shaped(("link",), link=NAME))),
     (
         alldebrid.parse_link_infos,
-        envelope(shaped(("infos",), infos=st.lists(shaped(link=NAME, error=ANY), max_size=2))),
+        envelope(shaped(("infos",), infos=st.lists(shaped(link=NAME, error=ANY_JSON), max_size=2))),
     ),
     (
         alldebrid.parse_profile,

@@ -4,7 +4,6 @@ service's refusals and faults, and its JSON parsing fuzzed."""
 from __future__ import annotations
 
 import contextlib
-import socket
 import time
 from collections.abc import AsyncIterator
 
@@ -14,6 +13,13 @@ from hypothesis import strategies as st
 
 from tests.support.debrid_services.catalogue import Content, episode, single_file
 from tests.support.debrid_services.debridlink import FakeDebridLink, debridlink_service
+from tests.support.debrid_services.harness import (
+    ANY_JSON,
+    Waits,
+    closed_port,
+    loopback_settings,
+    read,
+)
 from torrentstack.config.debrid import ProviderSettings
 from torrentstack.debrid.errors import NotFoundRemote, ProviderError, TooManyActive
 from torrentstack.debrid.providers import debridlink
@@ -27,18 +33,8 @@ CACHED = single_file("Cached.Movie.2019.720p.WEB-GRP.mkv", 50_000)
 UNKNOWN = "magnet:?xt=urn:btih:" + "ab" * 20 + "&dn=Nobody.Has.It"
 
 
-class Sleeps:
-    """An injected `sleep` that records the waits and returns at once."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-
-
 def provider_settings(url: str, key: str = KEY) -> ProviderSettings:
-    return ProviderSettings(provider="debridlink", api_key=key, api_url=url, rate_limit=1000)
+    return loopback_settings("debridlink", url, key)
 
 
 @pytest.fixture
@@ -50,19 +46,15 @@ async def fake() -> AsyncIterator[FakeDebridLink]:
 
 
 @pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
+def sleeps() -> Waits:
+    return Waits()
 
 
 @pytest.fixture
-async def provider(fake: FakeDebridLink, sleeps: Sleeps) -> AsyncIterator[DebridLink]:
+async def provider(fake: FakeDebridLink, sleeps: Waits) -> AsyncIterator[DebridLink]:
     client = DebridLink(provider_settings(fake.url), sleep=sleeps)
     yield client
     await client.close()
-
-
-async def read(provider: DebridLink, file: RemoteFile, *span: int) -> bytes:
-    return b"".join([chunk async for chunk in provider.stream(file, *span)])
 
 
 async def test_it_is_a_provider_named_by_its_settings() -> None:
@@ -153,7 +145,7 @@ async def test_the_account_is_read(provider: DebridLink) -> None:
     assert await provider.free_slots() == debridlink.UNKNOWN_SLOTS
 
 
-async def test_a_bad_key_is_said_to_be_the_key(fake: FakeDebridLink, sleeps: Sleeps) -> None:
+async def test_a_bad_key_is_said_to_be_the_key(fake: FakeDebridLink, sleeps: Waits) -> None:
     client = DebridLink(provider_settings(fake.url, key="wrong"), sleep=sleeps)
     try:
         with pytest.raises(ProviderError) as caught:
@@ -167,11 +159,11 @@ async def test_a_bad_key_is_said_to_be_the_key(fake: FakeDebridLink, sleeps: Sle
 
 
 async def test_a_429_is_waited_out_as_retry_after_says(
-    fake: FakeDebridLink, provider: DebridLink, sleeps: Sleeps
+    fake: FakeDebridLink, provider: DebridLink, sleeps: Waits
 ) -> None:
     fake.fail_next(1, 429, retry_after=7)
     assert (await provider.profile()).username == "fake-user"
-    assert 7.0 in sleeps.waits
+    assert 7.0 in sleeps
     assert fake.requests.count(("GET", "/api/v2/account/infos")) == 2
 
 
@@ -185,7 +177,7 @@ async def test_too_many_active_is_its_own_error(fake: FakeDebridLink, provider: 
 
 
 async def test_a_500_is_retried_then_fails_with_the_service_words(
-    fake: FakeDebridLink, provider: DebridLink, sleeps: Sleeps
+    fake: FakeDebridLink, provider: DebridLink, sleeps: Waits
 ) -> None:
     fake.fail_next(10, 500)
     with pytest.raises(ProviderError) as caught:
@@ -193,7 +185,7 @@ async def test_a_500_is_retried_then_fails_with_the_service_words(
     assert "internalError" in caught.value.message
     assert (caught.value.status, caught.value.retryable) == (500, True)
     assert fake.requests.count(("GET", "/api/v2/seedbox/list")) == 4  # one try, three retries
-    assert sleeps.waits.count(1.0) >= 1
+    assert sleeps.count(1.0) >= 1
 
 
 async def test_a_refusal_with_http_200_is_an_error(
@@ -206,10 +198,8 @@ async def test_a_refusal_with_http_200_is_an_error(
     assert "notDebrid" in caught.value.message
 
 
-async def test_an_unreachable_service_is_a_retryable_error(sleeps: Sleeps) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+async def test_an_unreachable_service_is_a_retryable_error(sleeps: Waits) -> None:
+    port = closed_port()
     client = DebridLink(provider_settings(f"http://127.0.0.1:{port}/api/v2"), sleep=sleeps)
     try:
         with pytest.raises(ProviderError) as caught:
@@ -222,16 +212,8 @@ async def test_an_unreachable_service_is_a_retryable_error(sleeps: Sleeps) -> No
 
 # --- the parsing, fed anything JSON can hold ---
 
-_SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12)
-_JSON = st.recursive(
-    _SCALARS,
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
-    ),
-    max_leaves=12,
-)
 _FILE = st.fixed_dictionaries(
-    {}, optional={key: _JSON for key in ("id", "name", "size", "downloadUrl", "downloadPercent")}
+    {}, optional={key: ANY_JSON for key in ("id", "name", "size", "downloadUrl", "downloadPercent")}
 )
 _TORRENT_KEYS = (
     "id", "name", "hashString", "status", "wait", "error", "errorString", "downloadPercent",
@@ -239,15 +221,16 @@ _TORRENT_KEYS = (
 )  # fmt: skip
 _TORRENT = st.fixed_dictionaries(
     {},
-    optional={key: _JSON for key in _TORRENT_KEYS} | {"files": st.lists(_FILE, max_size=3) | _JSON},
+    optional={key: ANY_JSON for key in _TORRENT_KEYS}
+    | {"files": st.lists(_FILE, max_size=3) | ANY_JSON},
 )
 _ACCOUNT = st.fixed_dictionaries(
-    {}, optional={key: _JSON for key in ("pseudo", "username", "accountType", "premiumLeft")}
+    {}, optional={key: ANY_JSON for key in ("pseudo", "username", "accountType", "premiumLeft")}
 )
-_VALUE = _TORRENT | st.lists(_TORRENT, max_size=3) | _ACCOUNT | _JSON
-_BODY = _JSON | st.fixed_dictionaries(
-    {"success": st.booleans() | _JSON},
-    optional={"value": _VALUE, "error": st.sampled_from(list(debridlink._MESSAGES)) | _JSON},
+_VALUE = _TORRENT | st.lists(_TORRENT, max_size=3) | _ACCOUNT | ANY_JSON
+_BODY = ANY_JSON | st.fixed_dictionaries(
+    {"success": st.booleans() | ANY_JSON},
+    optional={"value": _VALUE, "error": st.sampled_from(list(debridlink._MESSAGES)) | ANY_JSON},
 )
 
 

@@ -4,7 +4,6 @@ the service's errors and faults, and parsing that fails only with `ProviderError
 from __future__ import annotations
 
 import contextlib
-import socket
 from collections.abc import AsyncIterator, Callable
 
 import pytest
@@ -12,6 +11,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.support.debrid_services.catalogue import episode, single_file
+from tests.support.debrid_services.harness import (
+    ANY_JSON,
+    Waits,
+    closed_port,
+    loopback_settings,
+    loose,
+    read,
+    shaped,
+)
 from tests.support.debrid_services.realdebrid import FakeRealDebrid, realdebrid_service
 from torrentstack.config.debrid import ProviderSettings
 from torrentstack.debrid.errors import NotFoundRemote, ProviderError, TooManyActive
@@ -25,16 +33,8 @@ UNKNOWN = single_file("Nobody.Seeds.This.2019.mkv", 5_000)
 KEY = "rd-test-key"
 
 
-class Waits(list[float]):
-    """An injected `sleep` that records how long it was asked to wait and returns at once."""
-
-    async def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
 def make(url: str, waits: Waits, key: str = KEY) -> RealDebrid:
-    entry = ProviderSettings(provider="realdebrid", api_key=key, api_url=url, rate_limit=1000)
-    return RealDebrid(entry, sleep=waits)
+    return RealDebrid(loopback_settings("realdebrid", url, key), sleep=waits)
 
 
 @pytest.fixture
@@ -53,12 +53,6 @@ async def rd(fake: FakeRealDebrid, waits: Waits) -> AsyncIterator[RealDebrid]:
     provider = make(fake.url, waits)
     yield provider
     await provider.close()
-
-
-async def read(
-    provider: RealDebrid, file: RemoteFile, start: int = 0, end: int | None = None
-) -> bytes:
-    return b"".join([chunk async for chunk in provider.stream(file, start, end)])
 
 
 def test_it_is_a_provider() -> None:
@@ -266,9 +260,7 @@ async def test_500_is_retried_then_fails_with_the_services_words(
 
 
 async def test_an_unreachable_service_is_retryable(waits: Waits) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = closed_port()
     provider = make(f"http://127.0.0.1:{port}/rest/1.0", waits)
     try:
         with pytest.raises(ProviderError) as caught:
@@ -280,29 +272,6 @@ async def test_an_unreachable_service_is_retryable(waits: Waits) -> None:
 
 
 # Fuzz: documents shaped like the service's answers, any field possibly of any JSON type.
-ANY = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
-    ),
-    max_leaves=10,
-)
-
-
-def loose(right: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
-    """Mostly the right type, sometimes anything."""
-    return st.one_of(right, right, right, right, right, ANY)
-
-
-def shaped(
-    required: tuple[str, ...] = (), **fields: st.SearchStrategy[object]
-) -> st.SearchStrategy[object]:
-    """A JSON object with the `required` fields and some of the others."""
-    present = {k: loose(v) for k, v in fields.items() if k in required}
-    optional = {k: loose(v) for k, v in fields.items() if k not in required}
-    return loose(st.fixed_dictionaries(present, optional=optional))
-
-
 NUMBER = st.integers(-5, 10**12) | st.floats() | st.text(max_size=6)
 FILE = st.fixed_dictionaries(
     {"id": loose(st.integers(0, 99))},
@@ -319,7 +288,7 @@ TORRENT = shaped(
     speed=NUMBER,
     seeders=NUMBER,
     files=st.lists(FILE, max_size=4),
-    links=st.lists(st.text(max_size=10) | ANY, max_size=4),
+    links=st.lists(st.text(max_size=10) | ANY_JSON, max_size=4),
 )
 CASES: list[tuple[Callable[[object], object], st.SearchStrategy[object]]] = [
     (

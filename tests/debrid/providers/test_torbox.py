@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import socket
 from collections.abc import AsyncIterator
 
 import pytest
@@ -13,6 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.support.debrid_services.catalogue import Content, episode, single_file
+from tests.support.debrid_services.harness import (
+    ANY_JSON,
+    Waits,
+    closed_port,
+    loopback_settings,
+    read,
+)
 from tests.support.debrid_services.torbox import FakeTorBox, torbox_service
 from torrentstack.config.debrid import ProviderSettings
 from torrentstack.debrid.errors import NotCached, NotFoundRemote, ProviderError, TooManyActive
@@ -27,18 +33,8 @@ CACHED = episode("Cached.Show.S02E01.720p.WEB-GRP", 80_000)
 UNKNOWN = "magnet:?xt=urn:btih:" + "cd" * 20 + "&dn=Nobody.Has.It"
 
 
-class Sleeps:
-    """An injected `sleep` that records the waits and returns at once."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-
-
 def provider_settings(url: str, key: str = KEY) -> ProviderSettings:
-    return ProviderSettings(provider="torbox", api_key=key, api_url=url, rate_limit=1000)
+    return loopback_settings("torbox", url, key)
 
 
 @pytest.fixture
@@ -50,19 +46,15 @@ async def fake() -> AsyncIterator[FakeTorBox]:
 
 
 @pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
+def sleeps() -> Waits:
+    return Waits()
 
 
 @pytest.fixture
-async def provider(fake: FakeTorBox, sleeps: Sleeps) -> AsyncIterator[TorBox]:
+async def provider(fake: FakeTorBox, sleeps: Waits) -> AsyncIterator[TorBox]:
     client = TorBox(provider_settings(fake.url), sleep=sleeps)
     yield client
     await client.close()
-
-
-async def read(provider: TorBox, file: RemoteFile, *span: int) -> bytes:
-    return b"".join([chunk async for chunk in provider.stream(file, *span)])
 
 
 async def run_to_the_end(
@@ -170,7 +162,7 @@ async def test_a_file_link_that_is_not_torbox_s_is_refused(provider: TorBox) -> 
         await provider.link(RemoteFile("1", "a.mkv", 10, "https://elsewhere.invalid/a.mkv"))
 
 
-async def test_a_bad_key_is_said_to_be_the_key(fake: FakeTorBox, sleeps: Sleeps) -> None:
+async def test_a_bad_key_is_said_to_be_the_key(fake: FakeTorBox, sleeps: Waits) -> None:
     client = TorBox(provider_settings(fake.url, key="wrong"), sleep=sleeps)
     try:
         with pytest.raises(ProviderError) as caught:
@@ -183,11 +175,11 @@ async def test_a_bad_key_is_said_to_be_the_key(fake: FakeTorBox, sleeps: Sleeps)
 
 
 async def test_a_429_is_waited_out_as_retry_after_says(
-    fake: FakeTorBox, provider: TorBox, sleeps: Sleeps
+    fake: FakeTorBox, provider: TorBox, sleeps: Waits
 ) -> None:
     fake.fail_next(2, 429, retry_after=3)
     assert await provider.torrents() == []
-    assert sleeps.waits.count(3.0) == 2
+    assert sleeps.count(3.0) == 2
     assert fake.requests.count(("GET", "/v1/api/torrents/mylist")) == 3
 
 
@@ -219,10 +211,8 @@ async def test_a_refusal_with_http_200_is_an_error(fake: FakeTorBox, provider: T
     assert "monthly" in caught.value.message
 
 
-async def test_an_unreachable_service_is_a_retryable_error(sleeps: Sleeps) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+async def test_an_unreachable_service_is_a_retryable_error(sleeps: Waits) -> None:
+    port = closed_port()
     client = TorBox(provider_settings(f"http://127.0.0.1:{port}/v1"), sleep=sleeps)
     try:
         with pytest.raises(ProviderError) as caught:
@@ -230,7 +220,7 @@ async def test_an_unreachable_service_is_a_retryable_error(sleeps: Sleeps) -> No
     finally:
         await client.close()
     assert caught.value.retryable
-    assert [wait for wait in sleeps.waits if wait >= 1] == [1.0, 2.0, 4.0]  # backing off
+    assert [wait for wait in sleeps if wait >= 1] == [1.0, 2.0, 4.0]  # backing off
 
 
 async def test_the_key_never_reaches_a_log_record(
@@ -253,16 +243,8 @@ async def test_the_key_never_reaches_a_log_record(
 
 # --- the parsing, fed anything JSON can hold ---
 
-_SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12)
-_JSON = st.recursive(
-    _SCALARS,
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
-    ),
-    max_leaves=12,
-)
 _FILE = st.fixed_dictionaries(
-    {}, optional={key: _JSON for key in ("id", "name", "short_name", "size")}
+    {}, optional={key: ANY_JSON for key in ("id", "name", "short_name", "size")}
 )
 _TORRENT_KEYS = (
     "id", "hash", "name", "size", "download_state", "download_present", "download_finished",
@@ -270,12 +252,13 @@ _TORRENT_KEYS = (
 )  # fmt: skip
 _TORRENT = st.fixed_dictionaries(
     {},
-    optional={key: _JSON for key in _TORRENT_KEYS} | {"files": st.lists(_FILE, max_size=3) | _JSON},
+    optional={key: ANY_JSON for key in _TORRENT_KEYS}
+    | {"files": st.lists(_FILE, max_size=3) | ANY_JSON},
 )
 _ACCOUNT = st.fixed_dictionaries(
     {},
     optional={
-        key: _JSON
+        key: ANY_JSON
         for key in (
             "email",
             "plan",
@@ -286,13 +269,13 @@ _ACCOUNT = st.fixed_dictionaries(
     }
     | {"premium_expires_at": st.text(max_size=30)},
 )
-_DATA = _TORRENT | st.lists(_TORRENT, max_size=3) | _ACCOUNT | _JSON
-_BODY = _JSON | st.fixed_dictionaries(
-    {"success": st.booleans() | _JSON},
+_DATA = _TORRENT | st.lists(_TORRENT, max_size=3) | _ACCOUNT | ANY_JSON
+_BODY = ANY_JSON | st.fixed_dictionaries(
+    {"success": st.booleans() | ANY_JSON},
     optional={
         "data": _DATA,
-        "error": st.sampled_from(list(torbox._MESSAGES)) | _JSON,
-        "detail": _JSON,
+        "error": st.sampled_from(list(torbox._MESSAGES)) | ANY_JSON,
+        "detail": ANY_JSON,
     },
 )
 

@@ -18,7 +18,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tests.support.debrid_services.catalogue import Content
-from tests.support.debrid_services.serving import ranged, serve_app
+from tests.support.debrid_services.serving import Front, ranged, serve_app
 from torrentstack.bittorrent.bencode import decode_torrent
 from torrentstack.bittorrent.magnet import parse as parse_magnet
 from torrentstack.errors import FormatError
@@ -276,7 +276,7 @@ class FakeRealDebrid:
             Route(f"{PREFIX}/user", self._user),
             Route("/dl/{token}/{name}", self._download),
         ]
-        return Starlette(routes=routes, middleware=[Middleware(_Front, fake=self)])
+        return Starlette(routes=routes, middleware=[Middleware(Front, front=self.front)])
 
     async def front(self, scope: Scope, receive: Receive, send: Send, inner: ASGIApp) -> None:
         """Record, check the key, play scripted faults; then the API."""
@@ -294,20 +294,6 @@ class FakeRealDebrid:
                 await _error(status, error, code, retry_after)(scope, receive, send)
                 return
         await inner(scope, receive, send)
-
-
-class _Front:
-    """Every request goes through `FakeRealDebrid.front` first."""
-
-    def __init__(self, app: ASGIApp, fake: FakeRealDebrid) -> None:
-        self.app = app
-        self.fake = fake
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        await self.fake.front(scope, receive, send, self.app)
 
 
 @contextlib.asynccontextmanager

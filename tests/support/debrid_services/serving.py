@@ -1,14 +1,16 @@
-"""Serve a fake service's Starlette app on 127.0.0.1 (a free port) and ranged file bodies."""
+"""Serve a fake service's Starlette app on 127.0.0.1 (a free port), put its `front` before
+every request, and serve ranged file bodies."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from torrentstack.serving.server import Listener, serve
 
@@ -30,6 +32,24 @@ async def serve_app(app: Starlette, name: str = "fake-service") -> AsyncIterator
     finally:
         stop.set()
         await asyncio.wait_for(task, 10)
+
+
+FrontDoor = Callable[[Scope, Receive, Send, ASGIApp], Awaitable[None]]
+
+
+class Front:
+    """Middleware: every HTTP request goes through `front(scope, receive, send, app)` first
+    (`Middleware(Front, front=fake.front)`), which answers it or passes it to `app`."""
+
+    def __init__(self, app: ASGIApp, front: FrontDoor) -> None:
+        self.app = app
+        self.front = front
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        await self.front(scope, receive, send, self.app)
 
 
 def ranged(request: Request, body: bytes, media_type: str = "application/octet-stream") -> Response:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import math
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
@@ -24,6 +23,7 @@ from torrentstack.debrid.providers.base import (
     RemoteTorrent,
 )
 from torrentstack.debrid.providers.http import RETRIED_STATUSES, ServiceHttp, Sleep
+from torrentstack.debrid.providers.json_fields import Body, decoded
 
 KIND = "alldebrid"
 PUBLIC_URL = "https://api.alldebrid.com/v4.1"
@@ -32,50 +32,6 @@ SLOTS = 100  # the service publishes no limit; Decypharr assumes as many
 READY = 4  # statusCode: 0 queued, 1 downloading, 2 compressing, 3 uploading, 4 ready, 5+ error
 GONE_CODES = frozenset({"MAGNET_INVALID_ID", "LINK_DOWN", "LINK_NOT_FOUND"})
 _END = object()
-
-
-class _Body:
-    """Typed reads from one decoded JSON object; a wrong shape is a `ProviderError`."""
-
-    def __init__(self, value: object, provider: str, what: str) -> None:
-        if not isinstance(value, dict):
-            raise ProviderError(provider, f"unexpected answer to {what}: not a JSON object")
-        self.value: dict[str, Any] = value
-        self.provider = provider
-        self.what = what
-
-    def text(self, key: str) -> str:
-        value = self.value.get(key)
-        if isinstance(value, bool):
-            return ""
-        if isinstance(value, int):
-            return str(value)
-        return value if isinstance(value, str) else ""
-
-    def required(self, key: str) -> str:
-        value = self.text(key)
-        if not value:
-            raise ProviderError(self.provider, f"unexpected answer to {self.what}: no {key}")
-        return value
-
-    def number(self, key: str) -> float:
-        value = self.value.get(key)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return 0.0
-        return float(value) if math.isfinite(value) else 0.0
-
-    def integer(self, key: str) -> int:
-        return max(0, int(self.number(key)))
-
-    def flag(self, key: str) -> bool:
-        return self.value.get(key) in (True, 1)
-
-    def items(self, key: str) -> list[object]:
-        value = self.value.get(key)
-        return value if isinstance(value, list) else []
-
-    def child(self, key: str) -> _Body:
-        return _Body(self.value.get(key), self.provider, self.what)
 
 
 def failure(provider: str, code: str, message: str, status: int = 0) -> ProviderError:
@@ -92,18 +48,18 @@ def failure(provider: str, code: str, message: str, status: int = 0) -> Provider
     return ProviderError(provider, said, status=status, retryable=status in RETRIED_STATUSES)
 
 
-def _raise_error(body: _Body, status: int = 0) -> None:
+def _raise_error(body: Body, status: int = 0) -> None:
     error = body.value.get("error")
     if error is None and body.value.get("status") != "error":
         return
-    detail = _Body(error if isinstance(error, dict) else {}, body.provider, body.what)
+    detail = Body(error if isinstance(error, dict) else {}, body.provider, body.what)
     code = detail.text("code") or "UNKNOWN_ERROR"
     raise failure(body.provider, code, detail.text("message"), status)
 
 
-def parse_data(value: object, provider: str = KIND, what: str = "a call") -> _Body:
+def parse_data(value: object, provider: str = KIND, what: str = "a call") -> Body:
     """The `data` of a success answer; the service's error otherwise."""
-    body = _Body(value, provider, what)
+    body = Body(value, provider, what)
     _raise_error(body)
     if body.value.get("status") != "success":
         raise ProviderError(provider, f"unexpected answer to {what}: no success status")
@@ -114,7 +70,7 @@ def _added(value: object, provider: str, key: str) -> tuple[str, bool]:
     entries = parse_data(value, provider, "upload").items(key)
     if not entries:
         raise ProviderError(provider, "unexpected answer to upload: nothing was added")
-    entry = _Body(entries[0], provider, "upload")
+    entry = Body(entries[0], provider, "upload")
     _raise_error(entry)
     return entry.required("id"), entry.flag("ready")
 
@@ -129,7 +85,7 @@ def parse_uploaded_file(value: object, provider: str = KIND) -> tuple[str, bool]
     return _added(value, provider, "files")
 
 
-def _leaves(tree: list[object], provider: str) -> Iterator[tuple[str, _Body]]:
+def _leaves(tree: list[object], provider: str) -> Iterator[tuple[str, Body]]:
     """Every file of a `files` tree (`n` name, `s` size, `l` link, `e` entries), depth first."""
     stack: list[tuple[str, Iterator[object]]] = [("", iter(tree))]
     while stack:
@@ -138,7 +94,7 @@ def _leaves(tree: list[object], provider: str) -> Iterator[tuple[str, _Body]]:
         if entry is _END:
             stack.pop()
             continue
-        node = _Body(entry, provider, "magnet status")
+        node = Body(entry, provider, "magnet status")
         path = f"{prefix}{node.text('n')}"
         children = node.value.get("e")
         if isinstance(children, list):
@@ -147,7 +103,7 @@ def _leaves(tree: list[object], provider: str) -> Iterator[tuple[str, _Body]]:
             yield path, node
 
 
-def _files(body: _Body, name: str) -> tuple[RemoteFile, ...]:
+def _files(body: Body, name: str) -> tuple[RemoteFile, ...]:
     tree = body.items("files")
     if not tree:  # API v4: `links`, each a file with its link and its own `files` tree
         tree = [
@@ -172,7 +128,7 @@ def _files(body: _Body, name: str) -> tuple[RemoteFile, ...]:
 
 def parse_magnet(value: object, provider: str = KIND) -> RemoteTorrent:
     """One magnet of a `/magnet/status` answer."""
-    body = _Body(value, provider, "magnet status")
+    body = Body(value, provider, "magnet status")
     code = int(body.number("statusCode"))
     if code == READY:
         status = RemoteStatus.DOWNLOADED
@@ -231,7 +187,7 @@ def parse_magnet_files(
     magnets = _magnets(value, provider, "magnet files")
     if not magnets:
         raise ProviderError(provider, "unexpected answer to magnet files: no magnet")
-    entry = _Body(magnets[0], provider, "magnet files")
+    entry = Body(magnets[0], provider, "magnet files")
     _raise_error(entry)
     return _files(entry, name)
 
@@ -246,7 +202,7 @@ def parse_link_infos(value: object, provider: str = KIND) -> bool:
     infos = parse_data(value, provider, "link infos").items("infos")
     if not infos:
         raise ProviderError(provider, "unexpected answer to link infos: no infos")
-    return "error" not in _Body(infos[0], provider, "link infos").value
+    return "error" not in Body(infos[0], provider, "link infos").value
 
 
 def parse_profile(value: object, provider: str = KIND) -> Profile:
@@ -257,13 +213,6 @@ def parse_profile(value: object, provider: str = KIND) -> Profile:
         premium=user.flag("isPremium"),
         expires=user.integer("premiumUntil"),
     )
-
-
-def _json(response: httpx.Response, provider: str, what: str) -> object:
-    try:
-        return response.json()
-    except ValueError as exc:
-        raise ProviderError(provider, f"unexpected answer to {what}: not JSON") from exc
 
 
 def _error_fields(response: httpx.Response) -> tuple[str, str] | None:
@@ -303,19 +252,12 @@ class AllDebrid:
 
     def __init__(self, settings: ProviderSettings, *, sleep: Sleep = asyncio.sleep) -> None:
         self.name = settings.label
-        self._http = _Http(
-            self.name,
-            settings.api_url or PUBLIC_URL,
-            settings.api_key,
-            rate=settings.rate_limit,
-            describe=_describe,
-            sleep=sleep,
-        )
+        self._http = _Http.for_settings(settings, PUBLIC_URL, describe=_describe, sleep=sleep)
 
     async def _call(self, method: str, path: str, what: str, **kwargs: Any) -> object:
         params = {"agent": AGENT, **kwargs.pop("params", {})}
         response = await self._http.request(method, path, params=params, **kwargs)
-        return _json(response, self.name, what)
+        return decoded(response, self.name, what)
 
     async def _accepted(self, remote_id: str, ready: bool, uncached: bool) -> str:
         if not ready and not uncached:

@@ -7,17 +7,22 @@ class does the HTTP through `ServiceHttp`. Files carry a direct `downloadUrl`: n
 from __future__ import annotations
 
 import asyncio
-import math
 import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-import httpx
-
 from torrentstack.config.debrid import ProviderSettings
 from torrentstack.debrid.errors import NotFoundRemote, ProviderError, TooManyActive
 from torrentstack.debrid.providers.base import Profile, RemoteFile, RemoteStatus, RemoteTorrent
-from torrentstack.debrid.providers.http import RETRIED_STATUSES, ServiceHttp, Sleep
+from torrentstack.debrid.providers.http import ServiceHttp, Sleep, coded_refusal
+from torrentstack.debrid.providers.json_fields import (
+    an_object,
+    decoded,
+    integer,
+    number,
+    objects,
+    text,
+)
 
 KIND = "debridlink"
 PUBLIC_URL = "https://debrid-link.com/api/v2"
@@ -53,60 +58,15 @@ _KINDS: dict[str, type[ProviderError]] = {
     "fileNotFound": NotFoundRemote,
 }
 _RETRYABLE = frozenset({"maxTorrent", "maxTorrents", "floodDetected", "internalError"})
-_HUGE = 2**62  # numbers past this are nonsense, not sizes
-
-
-# --- reading decoded JSON: every function here raises only ProviderError ---
-
-
-def _text(obj: dict[str, Any], key: str) -> str:
-    value = obj.get(key)
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return ""
-
-
-def _number(obj: dict[str, Any], key: str) -> float:
-    value = obj.get(key)
-    if isinstance(value, bool):
-        return 0.0
-    if isinstance(value, int):
-        return float(max(-_HUGE, min(value, _HUGE)))
-    if isinstance(value, float) and math.isfinite(value):
-        return value
-    return 0.0
-
-
-def _integer(obj: dict[str, Any], key: str) -> int:
-    return max(0, int(_number(obj, key)))
-
-
-def _object(provider: str, value: object, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ProviderError(provider, f"unexpected answer: {what} is not an object")
-    return value
-
-
-def _objects(provider: str, value: object, what: str) -> list[dict[str, Any]]:
-    if not isinstance(value, list):
-        raise ProviderError(provider, f"unexpected answer: {what} is not a list")
-    return [_object(provider, item, what) for item in value]
 
 
 def refusal(provider: str, body: object, status: int = 200) -> ProviderError:
     """The error a refusal stands for: its `error` code in words, of the code's kind."""
-    code = _text(body, "error") if isinstance(body, dict) else ""
-    detail = _text(body, "error_description") if isinstance(body, dict) else ""
-    kind = _KINDS.get(code)
-    if kind is None:
-        kind = NotFoundRemote if status == 404 else ProviderError
-    message = _MESSAGES.get(code) or (f"{code}: {detail}" if code and detail else code or detail)
-    if not message and status in (401, 403):
-        message = f"the API key was refused (HTTP {status}): check the provider's api_key"
-    retryable = status in RETRIED_STATUSES or code in _RETRYABLE
-    return kind(provider, message or f"HTTP {status}", status=status, retryable=retryable)
+    code = text(body, "error") if isinstance(body, dict) else ""
+    detail = text(body, "error_description") if isinstance(body, dict) else ""
+    return coded_refusal(
+        provider, code, detail, status, messages=_MESSAGES, kinds=_KINDS, retryable=_RETRYABLE
+    )
 
 
 def unwrap(provider: str, body: object) -> object:
@@ -119,7 +79,7 @@ def unwrap(provider: str, body: object) -> object:
 
 
 def _status(item: dict[str, Any], percent: float) -> RemoteStatus:
-    if _integer(item, "error") or _text(item, "errorString"):
+    if integer(item, "error") or text(item, "errorString"):
         return RemoteStatus.FAILED
     value = item.get("status")
     code = value if isinstance(value, int) and not isinstance(value, bool) else None
@@ -141,33 +101,31 @@ def _file_path(name: str, folder: str) -> str:
 
 def parse_torrent(provider: str, value: object) -> RemoteTorrent:
     """A seedbox torrent (`/seedbox/list`, `/seedbox/add`'s value)."""
-    item = _object(provider, value, "the torrent")
-    remote_id = _text(item, "id")
+    item = an_object(provider, value, "the torrent")
+    remote_id = text(item, "id")
     if not remote_id:
         raise ProviderError(provider, "unexpected answer: a torrent without an id")
-    name = _text(item, "name")
-    percent = min(100.0, _number(item, "downloadPercent"))
+    name = text(item, "name")
+    percent = min(100.0, number(item, "downloadPercent"))
     status = _status(item, percent)
     files = []
-    for index, entry in enumerate(_objects(provider, item.get("files") or [], "files")):
-        path = _file_path(_text(entry, "name"), name)
+    for index, entry in enumerate(objects(provider, item.get("files") or [], "files")):
+        path = _file_path(text(entry, "name"), name)
         if not path:
             continue
-        file_id = _text(entry, "id") or str(index)
-        files.append(
-            RemoteFile(file_id, path, _integer(entry, "size"), _text(entry, "downloadUrl"))
-        )
+        file_id = text(entry, "id") or str(index)
+        files.append(RemoteFile(file_id, path, integer(entry, "size"), text(entry, "downloadUrl")))
     return RemoteTorrent(
         id=remote_id,
-        info_hash=_text(item, "hashString").lower(),
+        info_hash=text(item, "hashString").lower(),
         name=name,
-        size=_integer(item, "totalSize"),
+        size=integer(item, "totalSize"),
         status=status,
         progress=1.0 if status is RemoteStatus.DOWNLOADED else max(0.0, percent) / 100,
-        speed=_integer(item, "downloadSpeed"),
-        seeders=_integer(item, "peersConnected"),
+        speed=integer(item, "downloadSpeed"),
+        seeders=integer(item, "peersConnected"),
         files=tuple(files),
-        message=_text(item, "errorString"),
+        message=text(item, "errorString"),
     )
 
 
@@ -175,28 +133,19 @@ def parse_torrents(provider: str, value: object) -> list[RemoteTorrent]:
     """A page of `/seedbox/list`."""
     if value is None:
         return []
-    return [parse_torrent(provider, item) for item in _objects(provider, value, "the list")]
+    return [parse_torrent(provider, item) for item in objects(provider, value, "the list")]
 
 
 def parse_profile(provider: str, value: object, now: float) -> Profile:
     """`/account/infos`: `premiumLeft` is seconds from `now`."""
-    item = _object(provider, value, "the account")
-    left = _integer(item, "premiumLeft")
-    premium = left > 0 or _integer(item, "accountType") == 1
+    item = an_object(provider, value, "the account")
+    left = integer(item, "premiumLeft")
+    premium = left > 0 or integer(item, "accountType") == 1
     return Profile(
-        username=_text(item, "pseudo") or _text(item, "username"),
+        username=text(item, "pseudo") or text(item, "username"),
         premium=premium,
         expires=int(now) + left if left else 0,
     )
-
-
-class _Http(ServiceHttp):
-    def error(self, response: httpx.Response) -> ProviderError:
-        try:
-            body = response.json()
-        except ValueError:
-            return super().error(response)
-        return refusal(self.provider, body, response.status_code)
 
 
 class DebridLink:
@@ -206,22 +155,11 @@ class DebridLink:
 
     def __init__(self, settings: ProviderSettings, *, sleep: Sleep = asyncio.sleep) -> None:
         self.name = settings.label
-        self._http = _Http(
-            self.name,
-            settings.api_url or PUBLIC_URL,
-            settings.api_key,
-            rate=settings.rate_limit,
-            describe=lambda response: f"HTTP {response.status_code}",  # `error` reads the body
-            sleep=sleep,
-        )
+        self._http = ServiceHttp.for_settings(settings, PUBLIC_URL, refuse=refusal, sleep=sleep)
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> object:
         response = await self._http.request(method, path, **kwargs)
-        try:
-            body = response.json()
-        except ValueError as exc:
-            raise ProviderError(self.name, "unexpected answer: not JSON") from exc
-        return unwrap(self.name, body)
+        return unwrap(self.name, decoded(response, self.name, path))
 
     async def _add(self, **kwargs: Any) -> str:
         value = await self._call("POST", "seedbox/add", **kwargs)
@@ -269,14 +207,7 @@ class DebridLink:
         return file.link
 
     async def check(self, file: RemoteFile) -> bool:
-        try:
-            async for _ in self._http.stream(await self.link(file), 0, 0):
-                pass
-        except ProviderError as exc:
-            if exc.status in (404, 410):
-                return False
-            raise
-        return True
+        return await self._http.reachable(self.link(file))
 
     async def stream(
         self, file: RemoteFile, start: int = 0, end: int | None = None

@@ -1,8 +1,8 @@
 """The HTTP side every debrid service shares: Bearer key, a request rate, retries on 429/5xx
 and timeouts that honour `Retry-After`, errors that say what the service said, ranged reads.
 
-Only `debrid/providers/*` use it; each provider passes `describe`, which turns a failed
-response into the service's own error text (its JSON error field), and gets `ProviderError`s.
+Only `debrid/providers/*` use it; each provider passes `describe` (a failed response in the
+service's own words) or `refuse` (its JSON error body as the right error): `ProviderError`s.
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ import asyncio
 import email.utils
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
+from typing import Any, Self
 
 import httpx
 
+from torrentstack.config.debrid import ProviderSettings
 from torrentstack.debrid.errors import NotFoundRemote, ProviderError
 
 logger = logging.getLogger(__name__)
@@ -24,6 +25,7 @@ RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_WAIT = 60.0  # a Retry-After longer than this is not waited for: the call fails
 Describe = Callable[[httpx.Response], str]
 Sleep = Callable[[float], Awaitable[None]]
+Refuse = Callable[[str, object, int], ProviderError]  # (provider, decoded body, HTTP status)
 
 
 def describe_json(*keys: str) -> Describe:
@@ -47,6 +49,34 @@ def describe_json(*keys: str) -> Describe:
     return describe
 
 
+def coded_refusal(
+    provider: str,
+    code: str,
+    detail: str,
+    status: int,
+    *,
+    messages: Mapping[str, str],
+    kinds: Mapping[str, type[ProviderError]],
+    retryable: Collection[str],
+) -> ProviderError:
+    """The error a service's refusal `code` (with its `detail`) stands for: its words from
+    `messages`, its class from `kinds` (`NotFoundRemote` for a 404), retryable if `code` is
+    or the status is."""
+    kind = kinds.get(code)
+    if kind is None:
+        kind = NotFoundRemote if status == 404 else ProviderError
+    message = messages.get(code) or (f"{code}: {detail}" if code and detail else code or detail)
+    if not message and status in (401, 403):
+        message = f"the API key was refused (HTTP {status}): check the provider's api_key"
+    again = status in RETRIED_STATUSES or code in retryable
+    return kind(provider, message or f"HTTP {status}", status=status, retryable=again)
+
+
+def status_text(response: httpx.Response) -> str:
+    """A `describe` for services whose bodies say nothing readable: the HTTP status."""
+    return f"HTTP {response.status_code}"
+
+
 def retry_after(response: httpx.Response, default: float) -> float:
     """Seconds to wait before asking again: `Retry-After` (seconds or an HTTP date)."""
     value = response.headers.get("retry-after", "").strip()
@@ -63,7 +93,8 @@ def retry_after(response: httpx.Response, default: float) -> float:
 
 class ServiceHttp:
     """Requests to one service: at most `rate` per second, `retries` more tries when the
-    service is busy or away."""
+    service is busy or away. A failed response is `refuse`d if given and its body is JSON,
+    otherwise it is an error with `describe`'s words."""
 
     def __init__(
         self,
@@ -72,7 +103,8 @@ class ServiceHttp:
         api_key: str,
         *,
         rate: float,
-        describe: Describe,
+        describe: Describe = status_text,
+        refuse: Refuse | None = None,
         retries: int = 3,
         timeout: float = 30.0,
         backoff: float = 1.0,
@@ -81,6 +113,7 @@ class ServiceHttp:
     ) -> None:
         self.provider = provider
         self.describe = describe
+        self.refuse = refuse
         self.retries = retries
         self.backoff = backoff
         self._sleep = sleep
@@ -92,6 +125,29 @@ class ServiceHttp:
             headers["Authorization"] = f"Bearer {api_key}"
         self.client = httpx.AsyncClient(
             base_url=base_url.rstrip("/") + "/", headers=headers, timeout=timeout
+        )
+
+    @classmethod
+    def for_settings(
+        cls,
+        settings: ProviderSettings,
+        public_url: str,
+        *,
+        sleep: Sleep,
+        describe: Describe = status_text,
+        refuse: Refuse | None = None,
+        retries: int = 3,
+    ) -> Self:
+        """Requests to the service a provider entry names (its own URL, else `public_url`)."""
+        return cls(
+            settings.label,
+            settings.api_url or public_url,
+            settings.api_key,
+            rate=settings.rate_limit,
+            describe=describe,
+            refuse=refuse,
+            retries=retries,
+            sleep=sleep,
         )
 
     async def _pace(self) -> None:
@@ -132,6 +188,13 @@ class ServiceHttp:
 
     def error(self, response: httpx.Response) -> ProviderError:
         status = response.status_code
+        if self.refuse is not None:
+            try:
+                body = response.json()
+            except ValueError:
+                pass  # not JSON: described below
+            else:
+                return self.refuse(self.provider, body, status)
         message = self.describe(response)
         if status == 404:
             return NotFoundRemote(self.provider, message, status=status)
@@ -162,6 +225,18 @@ class ServiceHttp:
             raise ProviderError(
                 self.provider, f"download failed ({type(exc).__name__})", retryable=True
             ) from exc
+
+    async def reachable(self, url: Awaitable[str]) -> bool:
+        """Whether the direct link `url` resolves to still serves its first byte; a 404 or 410
+        (from asking for the link or from the link) says it is gone, other errors raise."""
+        try:
+            async for _ in self.stream(await url, 0, 0):
+                pass
+        except ProviderError as exc:
+            if exc.status in (404, 410):
+                return False
+            raise
+        return True
 
     async def close(self) -> None:
         await self.client.aclose()

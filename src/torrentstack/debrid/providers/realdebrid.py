@@ -4,7 +4,6 @@ hoster links unrestricted into direct links. Parsing is pure (`parse_*` take dec
 from __future__ import annotations
 
 import asyncio
-import math
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 
@@ -19,6 +18,7 @@ from torrentstack.debrid.providers.base import (
     RemoteTorrent,
 )
 from torrentstack.debrid.providers.http import ServiceHttp, Sleep
+from torrentstack.debrid.providers.json_fields import Body, decoded
 
 KIND = "realdebrid"
 PUBLIC_URL = "https://api.real-debrid.com/rest/1.0"
@@ -42,63 +42,13 @@ GONE_CODES = frozenset({24, 35})  # unavailable_file, infringing_file: the file 
 KEY_CODES = frozenset({8, 9, 14, 15, 22})  # bad_token, permission_denied, locked, inactive, IP
 
 
-class _Body:
-    """Typed reads from one decoded JSON object; a wrong shape is a `ProviderError`."""
-
-    def __init__(self, value: object, provider: str, what: str) -> None:
-        if not isinstance(value, dict):
-            raise ProviderError(provider, f"unexpected answer to {what}: not a JSON object")
-        self._value = value
-        self.provider = provider
-        self.what = what
-
-    def text(self, key: str) -> str:
-        value = self._value.get(key)
-        if isinstance(value, bool):
-            return ""
-        if isinstance(value, int):
-            return str(value)
-        return value if isinstance(value, str) else ""
-
-    def required(self, key: str) -> str:
-        value = self.text(key)
-        if not value:
-            raise ProviderError(self.provider, f"unexpected answer to {self.what}: no {key}")
-        return value
-
-    def number(self, key: str) -> float:
-        value = self._value.get(key)
-        if isinstance(value, str):
-            try:
-                value = float(value)
-            except ValueError:
-                return 0.0
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return 0.0
-        return float(value) if math.isfinite(value) else 0.0
-
-    def integer(self, key: str) -> int:
-        return max(0, int(self.number(key)))
-
-    def items(self, key: str) -> list[object]:
-        value = self._value.get(key)
-        return value if isinstance(value, list) else []
-
-
-def _json(response: httpx.Response, provider: str, what: str) -> object:
-    try:
-        return response.json()
-    except ValueError as exc:
-        raise ProviderError(provider, f"unexpected answer to {what}: not JSON") from exc
-
-
 def parse_added(value: object, provider: str = KIND) -> str:
     """The torrent id of an addMagnet/addTorrent answer."""
-    return _Body(value, provider, "add").required("id")
+    return Body(value, provider, "add").required("id")
 
 
-def _files(body: _Body) -> tuple[RemoteFile, ...]:
-    listed = [_Body(item, body.provider, body.what) for item in body.items("files")]
+def _files(body: Body) -> tuple[RemoteFile, ...]:
+    listed = [Body(item, body.provider, body.what) for item in body.items("files")]
     chosen = [item for item in listed if item.integer("selected")] or listed
     links = [link if isinstance(link, str) else "" for link in body.items("links")]
     # `links` follow the selected files in order, unless the service packed them (an archive)
@@ -116,7 +66,7 @@ def _files(body: _Body) -> tuple[RemoteFile, ...]:
 
 def parse_torrent(value: object, provider: str = KIND) -> RemoteTorrent:
     """A torrent from `GET /torrents/info/{id}` (or a `GET /torrents` entry, without files)."""
-    body = _Body(value, provider, "torrent info")
+    body = Body(value, provider, "torrent info")
     status = body.text("status")
     return RemoteTorrent(
         id=body.required("id"),
@@ -141,12 +91,12 @@ def parse_listed(value: object, provider: str = KIND) -> list[RemoteTorrent]:
 
 def parse_unrestricted(value: object, provider: str = KIND) -> str:
     """The direct URL of an `/unrestrict/link` answer."""
-    return _Body(value, provider, "unrestrict").required("download")
+    return Body(value, provider, "unrestrict").required("download")
 
 
 def parse_profile(value: object, provider: str = KIND) -> Profile:
     """The account of `GET /user` (`expiration` is ISO 8601)."""
-    body = _Body(value, provider, "user")
+    body = Body(value, provider, "user")
     expires = 0
     try:
         expires = max(0, int(datetime.fromisoformat(body.text("expiration")).timestamp()))
@@ -161,7 +111,7 @@ def parse_profile(value: object, provider: str = KIND) -> Profile:
 
 def parse_slots(value: object, provider: str = KIND) -> int:
     """Free slots from `GET /torrents/activeCount` (`limit` minus `nb`)."""
-    body = _Body(value, provider, "active count")
+    body = Body(value, provider, "active count")
     return max(0, body.integer("limit") - body.integer("nb"))
 
 
@@ -220,18 +170,16 @@ class RealDebrid:
 
     def __init__(self, settings: ProviderSettings, *, sleep: Sleep = asyncio.sleep) -> None:
         self.name = settings.label
-        base = settings.api_url or PUBLIC_URL
-        key, rate = settings.api_key, settings.rate_limit
-        self._http = _Http(self.name, base, key, rate=rate, describe=_describe, sleep=sleep)
+        self._http = _Http.for_settings(settings, PUBLIC_URL, describe=_describe, sleep=sleep)
         # the repair probe: a dead file answers 503, so it is asked once, never retried
-        self._probe = _Http(
-            self.name, base, key, rate=rate, describe=_describe, sleep=sleep, retries=0
+        self._probe = _Http.for_settings(
+            settings, PUBLIC_URL, describe=_describe, sleep=sleep, retries=0
         )
 
     async def submit_magnet(self, magnet: str, *, uncached: bool) -> str:
         # the service cannot tell at once whether it holds the torrent: the caller polls
         response = await self._http.request("POST", "torrents/addMagnet", data={"magnet": magnet})
-        return parse_added(_json(response, self.name, "addMagnet"), self.name)
+        return parse_added(decoded(response, self.name, "addMagnet"), self.name)
 
     async def submit_torrent(self, data: bytes, *, uncached: bool) -> str:
         response = await self._http.request(
@@ -240,11 +188,11 @@ class RealDebrid:
             content=data,
             headers={"Content-Type": "application/x-bittorrent"},
         )
-        return parse_added(_json(response, self.name, "addTorrent"), self.name)
+        return parse_added(decoded(response, self.name, "addTorrent"), self.name)
 
     async def status(self, remote_id: str) -> RemoteTorrent:
         response = await self._http.request("GET", f"torrents/info/{remote_id}")
-        return parse_torrent(_json(response, self.name, "torrent info"), self.name)
+        return parse_torrent(decoded(response, self.name, "torrent info"), self.name)
 
     async def select_files(self, remote_id: str, file_ids: Sequence[str]) -> None:
         files = ",".join(file_ids) or "all"
@@ -265,7 +213,7 @@ class RealDebrid:
             )
             if response.status_code == 204 or not response.content:
                 return found
-            page = parse_listed(_json(response, self.name, "the torrent list"), self.name)
+            page = parse_listed(decoded(response, self.name, "the torrent list"), self.name)
             found.extend(page)
             offset += len(page)
             total = response.headers.get("x-total-count", "")
@@ -276,7 +224,7 @@ class RealDebrid:
         if not file.link:
             raise NotFoundRemote(self.name, f"no hoster link for {file.path}")
         response = await self._http.request("POST", "unrestrict/link", data={"link": _hoster(file)})
-        return parse_unrestricted(_json(response, self.name, "unrestrict"), self.name)
+        return parse_unrestricted(decoded(response, self.name, "unrestrict"), self.name)
 
     async def check(self, file: RemoteFile) -> bool:
         # 404, or 503 `unavailable_file`: gone. A 503 saying the service or the hoster is down
@@ -298,11 +246,11 @@ class RealDebrid:
 
     async def profile(self) -> Profile:
         response = await self._http.request("GET", "user")
-        return parse_profile(_json(response, self.name, "user"), self.name)
+        return parse_profile(decoded(response, self.name, "user"), self.name)
 
     async def free_slots(self) -> int:
         response = await self._http.request("GET", "torrents/activeCount")
-        return parse_slots(_json(response, self.name, "active count"), self.name)
+        return parse_slots(decoded(response, self.name, "active count"), self.name)
 
     async def close(self) -> None:
         await self._http.close()

@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import re
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-import httpx
-
 from torrentstack.config.debrid import ProviderSettings
 from torrentstack.debrid.errors import NotCached, NotFoundRemote, ProviderError, TooManyActive
 from torrentstack.debrid.providers.base import Profile, RemoteFile, RemoteStatus, RemoteTorrent
-from torrentstack.debrid.providers.http import RETRIED_STATUSES, ServiceHttp, Sleep
+from torrentstack.debrid.providers.http import ServiceHttp, Sleep, coded_refusal
+from torrentstack.debrid.providers.json_fields import (
+    an_object,
+    decoded,
+    integer,
+    number,
+    objects,
+    text,
+)
 from torrentstack.log import SecretRedactor
 
 KIND = "torbox"
@@ -46,7 +51,6 @@ _KINDS: dict[str, type[ProviderError]] = {
     "ITEM_NOT_FOUND": NotFoundRemote,
 }
 _RETRYABLE = frozenset({"ACTIVE_LIMIT", "COOLDOWN_LIMIT", "DATABASE_ERROR", "UNKNOWN_ERROR"})
-_HUGE = 2**62
 # qBittorrent-like `download_state`s, once a "(reason)" suffix is cut; the rest: downloading
 _WAITING = frozenset(
     {"metadl", "checkingdl", "checkingresumedata", "queued", "queueddl", "allocating",
@@ -56,79 +60,35 @@ _FAILED = re.compile(r"error|failed|missing|expired", re.IGNORECASE)
 _REASON = re.compile(r"\s*\(.*?\)\s*")
 
 
-# --- reading decoded JSON: every function here raises only ProviderError ---
-
-
-def _text(obj: dict[str, Any], key: str) -> str:
-    value = obj.get(key)
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return ""
-
-
-def _number(obj: dict[str, Any], key: str) -> float:
-    value = obj.get(key)
-    if isinstance(value, bool):
-        return 0.0
-    if isinstance(value, int):
-        return float(max(-_HUGE, min(value, _HUGE)))
-    if isinstance(value, float) and math.isfinite(value):
-        return value
-    return 0.0
-
-
-def _integer(obj: dict[str, Any], key: str) -> int:
-    return max(0, int(_number(obj, key)))
-
-
-def _object(provider: str, value: object, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ProviderError(provider, f"unexpected answer: {what} is not an object")
-    return value
-
-
-def _objects(provider: str, value: object, what: str) -> list[dict[str, Any]]:
-    if not isinstance(value, list):
-        raise ProviderError(provider, f"unexpected answer: {what} is not a list")
-    return [_object(provider, item, what) for item in value]
-
-
 def refusal(provider: str, body: object, status: int = 200) -> ProviderError:
     """The error a refusal stands for: its `error` code in words (with `detail`), its kind."""
-    code = _text(body, "error") if isinstance(body, dict) else ""
-    detail = _text(body, "detail").strip() if isinstance(body, dict) else ""
-    kind = _KINDS.get(code)
-    if kind is None:
-        kind = NotFoundRemote if status == 404 else ProviderError
-    message = _MESSAGES.get(code) or (f"{code}: {detail}" if code and detail else code or detail)
-    if not message and status in (401, 403):
-        message = f"the API key was refused (HTTP {status}): check the provider's api_key"
-    retryable = status in RETRIED_STATUSES or code in _RETRYABLE
-    return kind(provider, message or f"HTTP {status}", status=status, retryable=retryable)
+    code = text(body, "error") if isinstance(body, dict) else ""
+    detail = text(body, "detail").strip() if isinstance(body, dict) else ""
+    return coded_refusal(
+        provider, code, detail, status, messages=_MESSAGES, kinds=_KINDS, retryable=_RETRYABLE
+    )
 
 
 def unwrap(provider: str, body: object) -> object:
     """The `data` of a `{"success": true, "data": ...}` answer; a refusal raised."""
     if not isinstance(body, dict):
         raise ProviderError(provider, "unexpected answer: not a JSON object")
-    if body.get("success") is not True or _text(body, "error"):
+    if body.get("success") is not True or text(body, "error"):
         raise refusal(provider, body)
     return body.get("data")
 
 
 def parse_created(provider: str, value: object, *, cached_only: bool) -> str:
     """`createtorrent`'s data: the new torrent's id (`NotCached` if cached-only and none)."""
-    if isinstance(value, dict) and _text(value, "torrent_id"):
-        return _text(value, "torrent_id")
+    if isinstance(value, dict) and text(value, "torrent_id"):
+        return text(value, "torrent_id")
     if cached_only:
         raise NotCached(provider, "the torrent is not cached and uncached downloads are off")
     raise ProviderError(provider, "unexpected answer: no torrent_id")
 
 
 def _status(item: dict[str, Any]) -> RemoteStatus:
-    state = _REASON.sub("", _text(item, "download_state")).strip().lower()
+    state = _REASON.sub("", text(item, "download_state")).strip().lower()
     if item.get("download_present") is True:
         return RemoteStatus.DOWNLOADED
     if _FAILED.search(state):
@@ -140,38 +100,38 @@ def _status(item: dict[str, Any]) -> RemoteStatus:
 
 def _file_path(entry: dict[str, Any]) -> str:
     # `name` is "<torrent folder>/<path>"; `short_name` the base name
-    name = _text(entry, "name").replace("\\", "/").strip("/")
+    name = text(entry, "name").replace("\\", "/").strip("/")
     _folder, slash, rest = name.partition("/")
-    return rest if slash and rest else name or _text(entry, "short_name")
+    return rest if slash and rest else name or text(entry, "short_name")
 
 
 def parse_torrent(provider: str, value: object) -> RemoteTorrent:
     """One torrent of `mylist`."""
-    item = _object(provider, value, "the torrent")
-    remote_id = _text(item, "id")
+    item = an_object(provider, value, "the torrent")
+    remote_id = text(item, "id")
     if not remote_id:
         raise ProviderError(provider, "unexpected answer: a torrent without an id")
     status = _status(item)
     files = []
-    for index, entry in enumerate(_objects(provider, item.get("files") or [], "files")):
+    for index, entry in enumerate(objects(provider, item.get("files") or [], "files")):
         path = _file_path(entry)
         if not path:
             continue
-        file_id = _text(entry, "id") or str(index)
+        file_id = text(entry, "id") or str(index)
         link = f"{LINK_SCHEME}{remote_id}/{file_id}"
-        files.append(RemoteFile(file_id, path, _integer(entry, "size"), link))
-    progress = min(1.0, _number(item, "progress"))
+        files.append(RemoteFile(file_id, path, integer(entry, "size"), link))
+    progress = min(1.0, number(item, "progress"))
     return RemoteTorrent(
         id=remote_id,
-        info_hash=_text(item, "hash").lower(),
-        name=_text(item, "name"),
-        size=_integer(item, "size"),
+        info_hash=text(item, "hash").lower(),
+        name=text(item, "name"),
+        size=integer(item, "size"),
         status=status,
         progress=1.0 if status is RemoteStatus.DOWNLOADED else max(0.0, progress),
-        speed=_integer(item, "download_speed"),
-        seeders=_integer(item, "seeds"),
+        speed=integer(item, "download_speed"),
+        seeders=integer(item, "seeds"),
         files=tuple(files),
-        message=_text(item, "download_state") if status is RemoteStatus.FAILED else "",
+        message=text(item, "download_state") if status is RemoteStatus.FAILED else "",
     )
 
 
@@ -179,7 +139,7 @@ def parse_torrents(provider: str, value: object) -> list[RemoteTorrent]:
     """`mylist` without an id (null: none)."""
     if value is None:
         return []
-    return [parse_torrent(provider, item) for item in _objects(provider, value, "the list")]
+    return [parse_torrent(provider, item) for item in objects(provider, value, "the list")]
 
 
 def parse_link(provider: str, value: object) -> str:
@@ -191,25 +151,25 @@ def parse_link(provider: str, value: object) -> str:
 
 def parse_profile(provider: str, value: object) -> Profile:
     """`/user/me`."""
-    item = _object(provider, value, "the account")
+    item = an_object(provider, value, "the account")
     expires = 0
     try:
-        when = datetime.fromisoformat(_text(item, "premium_expires_at").replace("Z", "+00:00"))
+        when = datetime.fromisoformat(text(item, "premium_expires_at").replace("Z", "+00:00"))
         expires = max(0, int(when.timestamp()))
     except (ValueError, OverflowError, OSError):
         expires = 0
     return Profile(
-        username=_text(item, "email"),
-        premium=_integer(item, "plan") > 0 or item.get("is_subscribed") is True,
+        username=text(item, "email"),
+        premium=integer(item, "plan") > 0 or item.get("is_subscribed") is True,
         expires=expires,
     )
 
 
 def parse_slots(provider: str, value: object) -> int:
     """Active-download slots of the account (`/user/me`: plan and extra slots)."""
-    item = _object(provider, value, "the account")
-    plan = _integer(item, "plan")
-    return PLAN_SLOTS.get(plan, 1) + _integer(item, "additional_concurrent_slots")
+    item = an_object(provider, value, "the account")
+    plan = integer(item, "plan")
+    return PLAN_SLOTS.get(plan, 1) + integer(item, "additional_concurrent_slots")
 
 
 def _split_link(provider: str, file: RemoteFile) -> tuple[str, str]:
@@ -227,15 +187,6 @@ def _guard_httpx_log() -> None:
         httpx_logger.addFilter(SecretRedactor())
 
 
-class _Http(ServiceHttp):
-    def error(self, response: httpx.Response) -> ProviderError:
-        try:
-            body = response.json()
-        except ValueError:
-            return super().error(response)
-        return refusal(self.provider, body, response.status_code)
-
-
 class TorBox:
     """TorBox's torrents behind `Provider`."""
 
@@ -245,22 +196,11 @@ class TorBox:
         _guard_httpx_log()
         self.name = settings.label
         self._key = settings.api_key
-        self._http = _Http(
-            self.name,
-            settings.api_url or PUBLIC_URL,
-            settings.api_key,
-            rate=settings.rate_limit,
-            describe=lambda response: f"HTTP {response.status_code}",  # `error` reads the body
-            sleep=sleep,
-        )
+        self._http = ServiceHttp.for_settings(settings, PUBLIC_URL, refuse=refusal, sleep=sleep)
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> object:
         response = await self._http.request(method, path, **kwargs)
-        try:
-            body = response.json()
-        except ValueError as exc:
-            raise ProviderError(self.name, "unexpected answer: not JSON") from exc
-        return unwrap(self.name, body)
+        return unwrap(self.name, decoded(response, self.name, path))
 
     async def _create(self, form: dict[str, str], uncached: bool, **kwargs: Any) -> str:
         if not uncached:
@@ -324,14 +264,7 @@ class TorBox:
         )
 
     async def check(self, file: RemoteFile) -> bool:
-        try:
-            async for _ in self._http.stream(await self.link(file), 0, 0):
-                pass
-        except ProviderError as exc:
-            if exc.status in (404, 410):
-                return False
-            raise
-        return True
+        return await self._http.reachable(self.link(file))
 
     async def stream(
         self, file: RemoteFile, start: int = 0, end: int | None = None
