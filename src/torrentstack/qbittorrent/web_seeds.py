@@ -16,7 +16,7 @@ def web_seed_url(text: str) -> str:
     url = unquote(text, encoding="latin-1")
     try:
         parts = urlsplit(url)
-        valid = not (set(url) & _INVALID) and (not parts.scheme or parts.netloc != "")
+        valid = not (set(url) & _INVALID)
         _ = parts.port  # a port that is not a number is invalid
     except ValueError:
         valid = False
