@@ -14,6 +14,7 @@ from tests.support.libtorrent_reference import lt_create, lt_info_hashes
 from tests.support.payloads import payload_bytes
 from tests.support.waiting import eventually
 from tests.support.webui import StartWebUI, WebUI, login
+from torrentstack.bittorrent import metainfo
 
 pytestmark = pytest.mark.libtorrent
 
@@ -194,3 +195,22 @@ async def test_unfinished_task_is_409(http: httpx.AsyncClient, tmp_path: Path):
     assert (reply.status_code, reply.text) == (409, "Torrent creation is still unfinished.")
     await http.post("/api/v2/torrentcreator/deleteTask", data={"taskID": first})
     assert (await finished(http, second))["status"] == "Finished"
+
+
+async def test_folder_with_one_file(http: httpx.AsyncClient, tmp_path: Path):
+    """The qbittorrent-api suite's case: hybrid (the default) from a folder holding one file;
+    our own metainfo parser reads it as libtorrent does (folder/file)."""
+    folder = tmp_path / "test_torrent"
+    folder.mkdir()
+    (folder / "test-file").write_text("hello world")
+    reply = await http.post(
+        "/api/v2/torrentcreator/addTask",
+        data={"sourcePath": str(folder), "startSeeding": "false"},
+    )
+    task_id = reply.json()["taskID"]
+    assert (await finished(http, task_id))["status"] == "Finished"
+    made = await http.get("/api/v2/torrentcreator/torrentFile", params={"taskID": task_id})
+    parsed = metainfo.parse(made.content)
+    assert [f.path for f in parsed.files] == ["test_torrent/test-file"]
+    reference = lt_create(folder, "hybrid", parsed.piece_length)
+    assert lt_info_hashes(made.content) == lt_info_hashes(reference)

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from torrentstack.bittorrent import metainfo
+from torrentstack.bittorrent import bencode
 from torrentstack.clock import Clock
 from torrentstack.errors import TorrentstackError
 from torrentstack.qbittorrent.adding import AddRequest, Source
@@ -79,7 +79,9 @@ def _tiers(trackers: tuple[str, ...]) -> list[tuple[str, ...]]:
     return tiers
 
 
-def _build(params: CreatorParams, on_progress: Callable[[int, int], None]) -> tuple[bytes, str]:
+def _build(
+    params: CreatorParams, on_progress: Callable[[int, int], None]
+) -> tuple[bytes, str, int]:
     """On a worker thread: hash, assemble, and write the file when a path is given."""
     options = CreateOptions(
         version=params.format,
@@ -96,7 +98,11 @@ def _build(params: CreatorParams, on_progress: Callable[[int, int], None]) -> tu
         temporary = target.with_name(f".{target.name}.{os.getpid()}.part")
         temporary.write_bytes(data)
         os.replace(temporary, target)
-    return data, str(Path(os.path.abspath(params.source_path)).parent)
+    top = bencode.decode(data)
+    info = top.get(b"info") if isinstance(top, dict) else None
+    length = info.get(b"piece length") if isinstance(info, dict) else None
+    piece_length = length if isinstance(length, int) else params.piece_size
+    return data, str(Path(os.path.abspath(params.source_path)).parent), piece_length
 
 
 class TorrentCreator:
@@ -178,15 +184,19 @@ class TorrentCreator:
                 return
             task.time_started = self._clock()
             try:
-                data, save_path = await asyncio.to_thread(_build, task.params, task.on_progress)
+                data, save_path, piece_size = await asyncio.to_thread(
+                    _build, task.params, task.on_progress
+                )
             except _Interrupted:
                 return
-            except (TorrentstackError, OSError, ValueError) as exc:
+            except Exception as exc:  # any failure is the task's, shown in its status
+                if not isinstance(exc, TorrentstackError | OSError | ValueError):
+                    logger.exception("torrent creator: task %s failed", task.id)
                 task.error = _message(exc)
                 task.time_finished = self._clock()
                 return
             task.data = data
-            task.piece_size = metainfo.parse(data).piece_length
+            task.piece_size = piece_size
             task.progress = 100
             task.time_finished = self._clock()
         if task.params.start_seeding and not task.deleted:
