@@ -4,6 +4,7 @@ server, add/edit/removeWebSeeds), and 404 for every 5.x-only endpoint under pers
 
 from __future__ import annotations
 
+import datetime
 import email
 import json
 from collections.abc import AsyncIterator
@@ -11,6 +12,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -29,6 +34,7 @@ FIVE_ONLY = [
     ("POST", "torrents/removeWebSeeds"), ("GET", "app/getDirectoryContent"),
     ("GET", "app/cookies"), ("POST", "app/setCookies"), ("POST", "app/sendTestEmail"),
     ("POST", "torrents/setTags"), ("POST", "torrents/stop"), ("POST", "torrents/start"),
+    ("GET", "torrents/SSLParameters"), ("POST", "torrents/setSSLParameters"),
 ]  # fmt: skip
 
 
@@ -216,3 +222,66 @@ async def test_web_seeds_added_edited_removed(
         assert (await login(after)).text == "Ok."
         reply = await call(after, "GET", "torrents/webseeds", hash=hash_)
         assert [s["url"] for s in reply.json()] == [c]
+
+
+def self_signed() -> tuple[str, str]:
+    """A PEM certificate and its private key, made here."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "torrent")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return cert.public_bytes(serialization.Encoding.PEM).decode(), key_pem.decode()
+
+
+async def test_ssl_parameters_kept_across_a_restart(
+    start_webui: StartWebUI, webui5: WebUI, http: httpx.AsyncClient, tmp_path: Path
+):
+    torrent, source = make_torrent(tmp_path / "src", "Secure", {"Secure": 30_000})
+    await http.post(
+        "/api/v2/torrents/add",
+        data={"savepath": str(source.parent), "stopped": "true"},
+        files={"torrents": ("s.torrent", torrent)},
+    )
+    (info,) = (await call(http, "GET", "torrents/info")).json()
+    hash_ = info["hash"]
+    empty = {"ssl_certificate": "", "ssl_private_key": "", "ssl_dhparams": ""}
+    assert (await call(http, "GET", "torrents/SSLParameters", hash=hash_)).json() == empty
+    certificate, key = self_signed()
+    good = {"ssl_certificate": certificate, "ssl_private_key": key, "ssl_dhparams": "dh"}
+    cases = [
+        ({"hash": hash_, "ssl_certificate": "x", "ssl_private_key": "y", "ssl_dhparams": "z"},
+         415, "Unsupported Media Type"),
+        ({**good, "hash": hash_, "ssl_dhparams": ""}, 415, "Unsupported Media Type"),
+        ({**good, "hash": hash_, "ssl_private_key": certificate}, 415, "Unsupported Media Type"),
+        ({"hash": hash_, "ssl_certificate": certificate}, 400, "Bad Request"),
+        ({**good, "hash": "0" * 40}, 404, "Not Found"),
+    ]  # fmt: skip
+    for params, status, body in cases:
+        reply = await call(http, "POST", "torrents/setSSLParameters", **params)
+        assert (reply.status_code, reply.text) == (status, body)
+    unknown = await call(http, "GET", "torrents/SSLParameters", hash="0" * 40)
+    assert unknown.status_code == 404
+    reply = await call(http, "POST", "torrents/setSSLParameters", hash=hash_, **good)
+    assert reply.status_code == 200
+    assert (await call(http, "GET", "torrents/SSLParameters", hash=hash_)).json() == good
+    await webui5.runtime.backend.close()
+    webui5.stop.set()
+    again = await start_webui(data_dir=tmp_path, persona="5.1")
+    async with httpx.AsyncClient(base_url=again.url, timeout=10) as after:
+        assert (await login(after)).text == "Ok."
+        reply = await call(after, "GET", "torrents/SSLParameters", hash=hash_)
+        assert reply.json() == good

@@ -23,6 +23,7 @@ from torrentstack.client.events import EngineEvents
 from torrentstack.client.log_buffer import LogBuffer, PeerLog
 from torrentstack.client.mail import Mailer
 from torrentstack.client.preferences import Preferences
+from torrentstack.client.ssl_parameters import SslParameters
 from torrentstack.client.store import ClientStore
 from torrentstack.client.tags import Tags
 from torrentstack.client.torrent_actions import TorrentActions
@@ -110,6 +111,7 @@ class ClientBackend:
         )
         self.creator = TorrentCreator(clock=clock, seed=self.adder.add)
         self.web_seeds = WebSeeds(torrents=self.torrents)
+        self.ssl = SslParameters(torrents=self.torrents, data_dir=data_dir)
         self.mailer = Mailer(prefs=self.prefs, log=log, background=self._background)
         self._events = EngineEvents(
             torrents=self.torrents,
@@ -147,6 +149,7 @@ class ClientBackend:
         saved = await self.store.load()
         await asyncio.to_thread(self.cookies.load)
         await asyncio.to_thread(self.alltime.load)
+        await asyncio.to_thread(self.ssl.load)
         self.application.load(saved.preferences)
         self.categories.load(saved.categories)
         self.tags.load(saved.tags)
@@ -160,6 +163,7 @@ class ClientBackend:
         restored = await self.adder.restore(saved.torrents, self._resume_dir)
         if saved.torrents:
             self.log.add("info", f"Restored {restored} torrents")
+        await self.ssl.apply_kept()
         self.log.add("info", f"qBittorrent {self.persona.app_version} (torrentstack) started")
         saving = Periodic("client all-time totals", self.alltime.save, SAVE_INTERVAL)
         self._background.spawn(saving.run(self._stop))

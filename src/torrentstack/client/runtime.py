@@ -23,6 +23,7 @@ from torrentstack.qbittorrent_api.auth import Authenticator, hash_password
 from torrentstack.qbittorrent_api.classification import add_category_endpoints, add_tag_endpoints
 from torrentstack.qbittorrent_api.dispatch import Origins, WebApi
 from torrentstack.qbittorrent_api.log import add_log_endpoints
+from torrentstack.qbittorrent_api.ssl_parameters import add_ssl_parameter_endpoints
 from torrentstack.qbittorrent_api.sync import add_sync_endpoints
 from torrentstack.qbittorrent_api.torrent_actions import add_action_endpoints
 from torrentstack.qbittorrent_api.torrent_adding import add_adding_endpoints
@@ -121,6 +122,7 @@ class ClientRuntime:
         add_torrent_creator_endpoints(self.api, backend.creator)
         add_web_seed_endpoints(self.api, backend.web_seeds)
         add_application_five_endpoints(self.api, backend.cookies, backend.mailer)
+        add_ssl_parameter_endpoints(self.api, backend.ssl)
 
     async def start(self, health: Starlette) -> list[Listener]:
         """Load the stored state, start the engine (torrents come back as they were) and

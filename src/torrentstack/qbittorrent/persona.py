@@ -44,7 +44,8 @@ _POST_ONLY_51 = (_POST_ONLY_46 - {"torrents/pause", "torrents/resume"}) | {
 # Endpoints that 4.6 does not have at all (404 there): added in 5.0 and 5.1.
 _ONLY_5X = frozenset(
     {
-        "torrents/stop", "torrents/start", "torrents/setSSLParameters", "torrents/setTags",
+        "torrents/stop", "torrents/start", "torrents/setSSLParameters", "torrents/SSLParameters",
+        "torrents/setTags",
         "torrents/addWebSeeds", "torrents/editWebSeed", "torrents/removeWebSeeds",
         "torrentcreator/addTask", "torrentcreator/status", "torrentcreator/torrentFile",
         "torrentcreator/deleteTask", "app/sendTestEmail", "app/getDirectoryContent",

@@ -37,3 +37,13 @@ class Mailer(Protocol):
     """`app/sendTestEmail`: to the SMTP server of the `mail_notification_*` preferences."""
 
     async def send_test_email(self) -> None: ...
+
+
+class SslKeeper(Protocol):
+    """`torrents/SSLParameters|setSSLParameters`: NotFound for an unknown hash, BadData (415)
+    for a certificate or key that does not load or no DH parameters."""
+
+    def ssl_parameters(self, hash_: str) -> dict[str, str]: ...
+    async def set_ssl_parameters(
+        self, hash_: str, certificate: str, private_key: str, dh_params: str
+    ) -> None: ...
