@@ -258,14 +258,14 @@ async def test_ssl_parameters_kept_across_a_restart(
     )
     (info,) = (await call(http, "GET", "torrents/info")).json()
     hash_ = info["hash"]
-    empty = {"ssl_certificate": "", "ssl_private_key": "", "ssl_dhparams": ""}
+    empty = {"ssl_certificate": "", "ssl_private_key": "", "ssl_dh_params": ""}
     assert (await call(http, "GET", "torrents/SSLParameters", hash=hash_)).json() == empty
     certificate, key = self_signed()
-    good = {"ssl_certificate": certificate, "ssl_private_key": key, "ssl_dhparams": "dh"}
+    good = {"ssl_certificate": certificate, "ssl_private_key": key, "ssl_dh_params": "dh"}
     cases = [
-        ({"hash": hash_, "ssl_certificate": "x", "ssl_private_key": "y", "ssl_dhparams": "z"},
+        ({"hash": hash_, "ssl_certificate": "x", "ssl_private_key": "y", "ssl_dh_params": "z"},
          415, "Unsupported Media Type"),
-        ({**good, "hash": hash_, "ssl_dhparams": ""}, 415, "Unsupported Media Type"),
+        ({**good, "hash": hash_, "ssl_dh_params": ""}, 415, "Unsupported Media Type"),
         ({**good, "hash": hash_, "ssl_private_key": certificate}, 415, "Unsupported Media Type"),
         ({"hash": hash_, "ssl_certificate": certificate}, 400, "Bad Request"),
         ({**good, "hash": "0" * 40}, 404, "Not Found"),

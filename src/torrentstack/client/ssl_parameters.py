@@ -18,7 +18,7 @@ from torrentstack.qbittorrent.errors import BadData
 
 logger = logging.getLogger(__name__)
 
-_EMPTY = {"ssl_certificate": "", "ssl_private_key": "", "ssl_dhparams": ""}
+_EMPTY = {"ssl_certificate": "", "ssl_private_key": "", "ssl_dh_params": ""}
 
 
 def _valid(certificate: str, private_key: str, dh_params: str) -> bool:
@@ -58,7 +58,7 @@ class SslParameters:
                         hash_,
                         kept["ssl_certificate"],
                         kept["ssl_private_key"],
-                        kept["ssl_dhparams"],
+                        kept["ssl_dh_params"],
                     )
                 )
 
@@ -78,7 +78,7 @@ class SslParameters:
         self._kept[hash_] = {
             "ssl_certificate": certificate,
             "ssl_private_key": private_key,
-            "ssl_dhparams": dh_params,
+            "ssl_dh_params": dh_params,
         }
         await asyncio.to_thread(self._save, json.dumps(self._kept))
 

@@ -9,7 +9,7 @@ from torrentstack.qbittorrent_api.backend_five import SslKeeper
 from torrentstack.qbittorrent_api.dispatch import Call, WebApi
 from torrentstack.qbittorrent_api.responses import json_body, text
 
-_KEYS = ("ssl_certificate", "ssl_private_key", "ssl_dhparams")
+_KEYS = ("ssl_certificate", "ssl_private_key", "ssl_dh_params")
 
 
 def add_ssl_parameter_endpoints(api: WebApi, keeper: SslKeeper) -> None:
