@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime
 import email
+import ipaddress
 import json
+import ssl
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -139,8 +141,24 @@ async def test_cookies_are_kept_and_sent_with_url_downloads(
     assert seen == ["uid=42"]
 
 
-async def test_send_test_email(start_webui: StartWebUI):
-    async with smtp_server() as smtp:
+def loopback_tls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ssl.SSLContext:
+    """A server context for 127.0.0.1 whose self-signed certificate the client trusts (through
+    SSL_CERT_FILE, which the default context reads)."""
+    certificate, key = self_signed(ip="127.0.0.1")
+    (tmp_path / "cert.pem").write_text(certificate)
+    (tmp_path / "key.pem").write_text(key)
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "cert.pem"))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    return context
+
+
+@pytest.mark.parametrize("security", ["plain", "starttls", "ssl"])
+async def test_send_test_email(
+    start_webui: StartWebUI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, security: str
+):
+    tls = loopback_tls(tmp_path, monkeypatch) if security != "plain" else None
+    async with smtp_server(tls, implicit_tls=security == "ssl") as smtp:
         webui = await start_webui(persona="5.1")
         async with httpx.AsyncClient(base_url=webui.url, timeout=10) as http:
             assert (await login(http)).text == "Ok."
@@ -152,7 +170,7 @@ async def test_send_test_email(start_webui: StartWebUI):
                 "mail_notification_auth_enabled": True,
                 "mail_notification_username": "mailer",
                 "mail_notification_password": "s3cret",
-                "mail_notification_ssl_enabled": False,
+                "mail_notification_ssl_enabled": security == "ssl",
             }
             await call(http, "POST", "app/setPreferences", json=json.dumps(prefs))
             reply = await call(http, "POST", "app/sendTestEmail")
@@ -163,7 +181,25 @@ async def test_send_test_email(start_webui: StartWebUI):
             assert message.sender == "client@example.test"
             assert message.recipients == ["me@example.test"]
             assert message.login == ("mailer", "s3cret")
+            assert message.encrypted is (security != "plain")
             assert parsed["To"] == "me@example.test" and parsed["Subject"]
+
+
+async def test_send_test_email_failure_is_logged(start_webui: StartWebUI):
+    async with smtp_server() as smtp:
+        port = smtp.port  # closed once the block ends: nothing listens there
+    webui = await start_webui(persona="5.1")
+    async with httpx.AsyncClient(base_url=webui.url, timeout=10) as http:
+        assert (await login(http)).text == "Ok."
+        prefs = {"mail_notification_smtp": f"127.0.0.1:{port}"}
+        await call(http, "POST", "app/setPreferences", json=json.dumps(prefs))
+        assert (await call(http, "POST", "app/sendTestEmail")).status_code == 200
+
+        async def logged() -> None:
+            entries = (await call(http, "GET", "log/main")).json()
+            assert any("email" in e["message"] and e["type"] == 8 for e in entries), entries
+
+        await eventually(logged)
 
 
 async def test_web_seeds_added_edited_removed(
@@ -224,21 +260,25 @@ async def test_web_seeds_added_edited_removed(
         assert [s["url"] for s in reply.json()] == [c]
 
 
-def self_signed() -> tuple[str, str]:
-    """A PEM certificate and its private key, made here."""
+def self_signed(ip: str = "") -> tuple[str, str]:
+    """A PEM certificate (for `ip` when given, its own CA) and its private key, made here."""
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "torrent")])
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, ip or "torrent")])
     now = datetime.datetime.now(datetime.UTC)
-    cert = (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(1)
-        .not_valid_before(now)
+        .not_valid_before(now - datetime.timedelta(minutes=1))
         .not_valid_after(now + datetime.timedelta(days=1))
-        .sign(key, hashes.SHA256())
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
     )
+    if ip:
+        san = x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(ip))])
+        builder = builder.add_extension(san, critical=False)
+    cert = builder.sign(key, hashes.SHA256())
     key_pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,

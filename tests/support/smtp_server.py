@@ -1,11 +1,13 @@
 """A loopback SMTP server (asyncio) that records what it is sent: enough of RFC 5321 for
-smtplib (EHLO/HELO, AUTH PLAIN and LOGIN, MAIL, RCPT, DATA, RSET, NOOP, QUIT)."""
+smtplib (EHLO/HELO, STARTTLS, AUTH PLAIN and LOGIN, MAIL, RCPT, DATA, RSET, NOOP, QUIT), over
+plain TCP, TLS from the start (`implicit_tls`), or upgraded by STARTTLS."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
 import contextlib
+import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -16,12 +18,15 @@ class Received:
     recipients: list[str]
     data: bytes
     login: tuple[str, str] | None  # (user, password) of AUTH, when one was given
+    encrypted: bool  # over TLS (implicit or STARTTLS)
 
 
 @dataclass
 class SmtpServer:
     port: int = 0
     messages: list[Received] = field(default_factory=list)
+    tls: ssl.SSLContext | None = None  # offers STARTTLS with it (unless implicit)
+    implicit_tls: bool = False
 
 
 async def _session(
@@ -35,6 +40,7 @@ async def _session(
         return (await reader.readline()).decode("utf-8", "replace").rstrip("\r\n")
 
     sender, recipients, login = "", [], None
+    encrypted = server.implicit_tls
     await reply("220 localhost test SMTP")
     while True:
         command = await line()
@@ -42,7 +48,12 @@ async def _session(
         if not command and reader.at_eof():
             break
         if verb == "EHLO":
-            await reply("250-localhost\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME")
+            starttls = "250-STARTTLS\r\n" if server.tls and not encrypted else ""
+            await reply(f"250-localhost\r\n{starttls}250-AUTH PLAIN LOGIN\r\n250 8BITMIME")
+        elif verb == "STARTTLS" and server.tls and not encrypted:
+            await reply("220 Ready to start TLS")
+            await writer.start_tls(server.tls)
+            encrypted = True
         elif verb == "HELO":
             await reply("250 localhost")
         elif verb == "AUTH":
@@ -71,7 +82,7 @@ async def _session(
             body = bytearray()
             while (chunk := await reader.readline()) not in (b".\r\n", b""):
                 body += chunk[1:] if chunk.startswith(b"..") else chunk
-            server.messages.append(Received(sender, recipients, bytes(body), login))
+            server.messages.append(Received(sender, recipients, bytes(body), login, encrypted))
             sender, recipients = "", []
             await reply("250 OK queued")
         elif verb in ("RSET", "NOOP"):
@@ -85,15 +96,18 @@ async def _session(
 
 
 @contextlib.asynccontextmanager
-async def smtp_server() -> AsyncIterator[SmtpServer]:
+async def smtp_server(
+    tls: ssl.SSLContext | None = None, *, implicit_tls: bool = False
+) -> AsyncIterator[SmtpServer]:
     """Serve on 127.0.0.1 (a free port) until the block ends."""
-    state = SmtpServer()
+    state = SmtpServer(tls=tls, implicit_tls=implicit_tls)
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(ConnectionError):
+        with contextlib.suppress(ConnectionError, ssl.SSLError):
             await _session(state, reader, writer)
 
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    wrap = tls if implicit_tls else None
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=wrap)
     state.port = server.sockets[0].getsockname()[1]
     async with server:
         yield state
