@@ -3,6 +3,7 @@ progress and times, the torrent file, seeding what was made, and qBittorrent's e
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from tests.support.payloads import payload_bytes
 from tests.support.waiting import eventually
 from tests.support.webui import StartWebUI, WebUI, login
 from torrentstack.bittorrent import metainfo
+from torrentstack.client import torrent_creator
 
 pytestmark = pytest.mark.libtorrent
 
@@ -133,30 +135,50 @@ async def test_status_order_failure_and_delete(http: httpx.AsyncClient, tmp_path
     assert (await http.get("/api/v2/torrentcreator/status")).json() == []
 
 
+class Gate:
+    """Holds the creator's hashing thread halfway until the test opens it."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.opened = threading.Event()
+        real = torrent_creator.build_torrent
+
+        def gated(path: Path, options: Any, on_progress: Any) -> bytes:
+            on_progress(0, 100)
+            on_progress(50, 100)
+            if not self.opened.wait(20):
+                raise TimeoutError("the test never opened the gate")
+            return real(path, options, on_progress)
+
+        monkeypatch.setattr(torrent_creator, "build_torrent", gated)
+
+
+async def status_of(http: httpx.AsyncClient, task_id: str) -> dict[str, Any]:
+    reply = await http.get("/api/v2/torrentcreator/status", params={"taskID": task_id})
+    (status,) = reply.json()
+    return dict(status)
+
+
 async def test_progress_is_reported_while_running(
-    webui5: WebUI, http: httpx.AsyncClient, tmp_path: Path
+    http: httpx.AsyncClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    big = tmp_path / "big.bin"
-    big.write_bytes(payload_bytes("big", 48_000_000))
+    gate = Gate(monkeypatch)
+    album = content(tmp_path)
     task_id = (
         await http.post(
             "/api/v2/torrentcreator/addTask",
-            data={"sourcePath": str(big), "pieceSize": "16384", "format": "v2",
-                  "startSeeding": "false"},
+            data={"sourcePath": str(album), "startSeeding": "false"},
         )
-    ).json()["taskID"]  # fmt: skip
-    seen: list[int] = []
+    ).json()["taskID"]
 
-    async def progressed() -> None:
-        (status,) = (
-            await http.get("/api/v2/torrentcreator/status", params={"taskID": task_id})
-        ).json()
-        if status["status"] == "Running":
-            seen.append(status["progress"])
-        assert status["status"] == "Finished", status
+    async def halfway() -> None:
+        status = await status_of(http, task_id)
+        assert status["status"] == "Running" and status["progress"] == 50, status
+        assert "timeStarted" in status and "timeFinished" not in status
 
-    await eventually(progressed, timeout=60, interval=0.01)
-    assert seen and all(0 <= p <= 100 for p in seen) and seen == sorted(seen), seen
+    await eventually(halfway)
+    gate.opened.set()
+    done = await finished(http, task_id)
+    assert done["status"] == "Finished" and "progress" not in done
 
 
 @pytest.mark.parametrize(
@@ -182,19 +204,33 @@ async def test_bad_input(
     assert (reply.status_code, reply.text) == (status, body)
 
 
-async def test_unfinished_task_is_409(http: httpx.AsyncClient, tmp_path: Path):
-    big = tmp_path / "big.bin"
-    big.write_bytes(payload_bytes("big", 32_000_000))
-    first = (await http.post("/api/v2/torrentcreator/addTask", data={"sourcePath": str(big),
-             "pieceSize": "16384", "startSeeding": "false"})).json()["taskID"]  # fmt: skip
-    second = (await http.post("/api/v2/torrentcreator/addTask", data={"sourcePath": str(big),
-              "startSeeding": "false"})).json()["taskID"]  # fmt: skip
-    (queued,) = (await http.get("/api/v2/torrentcreator/status", params={"taskID": second})).json()
+async def test_unfinished_task_is_409(
+    http: httpx.AsyncClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    gate = Gate(monkeypatch)
+    album = content(tmp_path)
+    params = {"sourcePath": str(album), "startSeeding": "false"}
+    first = (await http.post("/api/v2/torrentcreator/addTask", data=params)).json()["taskID"]
+    second = (await http.post("/api/v2/torrentcreator/addTask", data=params)).json()["taskID"]
+    await eventually(lambda: _running(http, first))
+    queued = await status_of(http, second)
     assert queued["status"] == "Queued" and "timeStarted" not in queued  # one at a time
-    reply = await http.get("/api/v2/torrentcreator/torrentFile", params={"taskID": second})
-    assert (reply.status_code, reply.text) == (409, "Torrent creation is still unfinished.")
-    await http.post("/api/v2/torrentcreator/deleteTask", data={"taskID": first})
+    everything = (await http.get("/api/v2/torrentcreator/status")).json()
+    assert [t["taskID"] for t in everything] == [first, second]  # by time added
+    for task_id in (first, second):
+        reply = await http.get("/api/v2/torrentcreator/torrentFile", params={"taskID": task_id})
+        assert (reply.status_code, reply.text) == (409, "Torrent creation is still unfinished.")
+    deleted = await http.post("/api/v2/torrentcreator/deleteTask", data={"taskID": first})
+    assert deleted.status_code == 200
+    gate.opened.set()  # the deleted one stops at its next progress report; the second runs
     assert (await finished(http, second))["status"] == "Finished"
+    assert [t["taskID"] for t in (await http.get("/api/v2/torrentcreator/status")).json()] == [
+        second
+    ]
+
+
+async def _running(http: httpx.AsyncClient, task_id: str) -> None:
+    assert (await status_of(http, task_id))["status"] == "Running"
 
 
 async def test_folder_with_one_file(http: httpx.AsyncClient, tmp_path: Path):
