@@ -18,7 +18,7 @@ from tests.support.libtorrent_reference import lt_create, lt_info_hashes
 from torrentstack.bittorrent import bencode
 from torrentstack.bittorrent.create import FileEntry
 from torrentstack.bittorrent.infohash import InfoHash
-from torrentstack.cli.torrent_builder import CreateError, CreateOptions, build_torrent, list_files
+from torrentstack.torrent_builder import CreateError, CreateOptions, build_torrent, list_files
 
 VERSIONS = ("v1", "v2", "hybrid")
 KIB = 1024
@@ -345,7 +345,7 @@ def test_unreadable_file_is_an_error(tmp_path: Path) -> None:
 
 
 def test_file_that_shrinks_while_hashing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from torrentstack.cli import torrent_builder
+    from torrentstack import torrent_builder
 
     root = tmp_path / "d"
     write(root / "f", 1000)

@@ -32,8 +32,8 @@ from torrentstack.bittorrent.create import (
     assemble,
     plan_layout,
 )
-from torrentstack.cli import torrent_builder
-from torrentstack.cli.torrent_builder import CreateOptions, build_torrent, list_files
+from torrentstack import torrent_builder
+from torrentstack.torrent_builder import CreateOptions, build_torrent, list_files
 
 VERSIONS: tuple[Version, ...] = ("v1", "v2", "hybrid")
 MB = 1_000_000

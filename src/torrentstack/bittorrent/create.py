@@ -1,6 +1,6 @@
 """Pure torrent creation: piece size, file order and padding, v1/v2 piece hashing, the metainfo.
 
-No file, socket or thread here: `torrent_builder.py` reads the bytes and feeds them in.
+No file, socket or thread here: `torrentstack/torrent_builder.py` reads the bytes and feeds them in.
 """
 
 from __future__ import annotations

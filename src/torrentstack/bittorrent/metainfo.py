@@ -143,7 +143,10 @@ def parse(data: bytes) -> Metainfo:
     v2_files: list[FileEntry] = []
     layers: dict[bytes, bytes] = {}
     if has_v2:
-        v2_files = _v2_files(info.get(b"file tree"), name)
+        # A hybrid's v1 part says whether it is single-file: a directory holding one file is
+        # not (libtorrent makes such a torrent from a folder with one file in it).
+        multi_v1 = has_v1 and b"length" not in info
+        v2_files = _v2_files(info.get(b"file tree"), name, multi=multi_v1)
         layers = _piece_layers(top.get(b"piece layers"), v2_files, piece_length)
     v2_count = sum(-(-f.length // piece_length) for f in v2_files)
 
@@ -297,13 +300,13 @@ def _pieces(info: dict[bytes, Value], files: list[FileEntry], piece_length: int)
     return pieces
 
 
-def _v2_files(tree: Value | None, name: str) -> list[FileEntry]:
+def _v2_files(tree: Value | None, name: str, *, multi: bool = False) -> list[FileEntry]:
     """Flatten a BEP 52 file tree, depth first in key order, without recursion."""
     if not isinstance(tree, dict) or not tree:
         raise MetainfoError("missing or not a non-empty dict", field="info.file tree")
     # A single file at the root is a single-file torrent: its path is just the file name.
     only = next(iter(tree.values()))
-    single = len(tree) == 1 and isinstance(only, dict) and b"" in only
+    single = not multi and len(tree) == 1 and isinstance(only, dict) and b"" in only
     result: list[FileEntry] = []
     stack: list[tuple[Any, list[str]]] = [(iter(tree.items()), [])]
     while stack:

@@ -11,8 +11,8 @@ from rich.table import Table
 from rich.text import Text
 
 from torrentstack.bittorrent import magnet, metainfo
-from torrentstack.cli.torrent_builder import CreateOptions, build_torrent
 from torrentstack.errors import TorrentstackError
+from torrentstack.torrent_builder import CreateOptions, build_torrent
 
 
 class TorrentFileError(TorrentstackError):

@@ -21,18 +21,22 @@ from torrentstack.clock import Clock
 from torrentstack.config import ClientSettings
 from torrentstack.qbittorrent.persona import PERSONAS
 from torrentstack.qbittorrent_api.application import add_application_endpoints
+from torrentstack.qbittorrent_api.application_five import add_application_five_endpoints
 from torrentstack.qbittorrent_api.auth import Authenticator, hash_password
 from torrentstack.qbittorrent_api.classification import add_category_endpoints, add_tag_endpoints
 from torrentstack.qbittorrent_api.dispatch import Origins, WebApi
 from torrentstack.qbittorrent_api.log import add_log_endpoints
 from torrentstack.qbittorrent_api.rss import add_rss_endpoints
 from torrentstack.qbittorrent_api.rss_rules import add_rss_rule_endpoints
+from torrentstack.qbittorrent_api.ssl_parameters import add_ssl_parameter_endpoints
 from torrentstack.qbittorrent_api.sync import add_sync_endpoints
 from torrentstack.qbittorrent_api.torrent_actions import add_action_endpoints
 from torrentstack.qbittorrent_api.torrent_adding import add_adding_endpoints
+from torrentstack.qbittorrent_api.torrent_creator import add_torrent_creator_endpoints
 from torrentstack.qbittorrent_api.torrent_edits import add_edit_endpoints
 from torrentstack.qbittorrent_api.torrent_queries import add_query_endpoints
 from torrentstack.qbittorrent_api.transfer import add_transfer_endpoints
+from torrentstack.qbittorrent_api.web_seed_edits import add_web_seed_endpoints
 from torrentstack.serving.server import Listener
 
 logger = logging.getLogger(__name__)
@@ -122,6 +126,10 @@ class ClientRuntime:
         add_tag_endpoints(self.api, torrents, backend.tags)
         add_rss_endpoints(self.api, backend.rss)
         add_rss_rule_endpoints(self.api, backend.rss_rules)
+        add_torrent_creator_endpoints(self.api, backend.creator)
+        add_web_seed_endpoints(self.api, backend.web_seeds)
+        add_application_five_endpoints(self.api, backend.cookies, backend.mailer)
+        add_ssl_parameter_endpoints(self.api, backend.ssl)
 
     async def start(self, health: Starlette) -> list[Listener]:
         """Load the stored state, start the engine (torrents come back as they were) and

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from typing import Any
 
 from torrentstack.client.application import Application
@@ -22,7 +23,9 @@ class Transfer:
         torrents: Torrents,
         application: Application,
         peer_log: PeerLog,
+        alltime: Callable[[], tuple[int, int]] | None = None,
     ) -> None:
+        self._alltime = alltime  # (downloaded, uploaded) over all runs; None: this run's
         self._prefs = prefs
         self._torrents = torrents
         self._application = application
@@ -53,12 +56,13 @@ class Transfer:
         """`server_state` of `sync/maindata` (transfer info plus session-wide extras)."""
         totals = self._torrents.engine().totals()
         state = await self.transfer_info()
-        downloaded = totals.downloaded  # this run only (docs/client.md)
+        downloaded = totals.downloaded
         uploaded = totals.uploaded
+        alltime_dl, alltime_ul = self._alltime() if self._alltime else (downloaded, uploaded)
         state.update(
             {
-                "alltime_dl": downloaded,
-                "alltime_ul": uploaded,
+                "alltime_dl": alltime_dl,
+                "alltime_ul": alltime_ul,
                 "average_time_queue": 0,
                 "free_space_on_disk": self.free_space(),
                 "global_ratio": f"{uploaded / downloaded:.2f}" if downloaded else "-",

@@ -41,6 +41,18 @@ _POST_ONLY_51 = (_POST_ONLY_46 - {"torrents/pause", "torrents/resume"}) | {
     "torrents/editWebSeed", "torrents/removeWebSeeds", "torrents/setTags",
 }  # fmt: skip
 
+# Endpoints that 4.6 does not have at all (404 there): added in 5.0 and 5.1.
+_ONLY_5X = frozenset(
+    {
+        "torrents/stop", "torrents/start", "torrents/setSSLParameters", "torrents/SSLParameters",
+        "torrents/setTags",
+        "torrents/addWebSeeds", "torrents/editWebSeed", "torrents/removeWebSeeds",
+        "torrentcreator/addTask", "torrentcreator/status", "torrentcreator/torrentFile",
+        "torrentcreator/deleteTask", "app/sendTestEmail", "app/getDirectoryContent",
+        "app/cookies", "app/setCookies",
+    }
+)  # fmt: skip
+
 
 @dataclass(frozen=True, slots=True)
 class Persona:
@@ -53,10 +65,10 @@ class Persona:
     post_only: frozenset[str]  # "scope/action" endpoints that answer 405 to GET
 
     def endpoint_exists(self, endpoint: str) -> bool:
-        """pause/resume are gone in 5.x (404, not 405), stop/start do not exist in 4.6."""
+        """pause/resume are gone in 5.x (404, not 405); 4.6 has none of the 5.x additions."""
         if self.stop_vocabulary:
             return endpoint not in ("torrents/pause", "torrents/resume")
-        return endpoint not in ("torrents/stop", "torrents/start")
+        return endpoint not in _ONLY_5X
 
 
 PERSONAS = {

@@ -7,6 +7,7 @@ from typing import Any
 from starlette.responses import Response
 
 from torrentstack.qbittorrent import forms
+from torrentstack.qbittorrent.peer_sync import PeerSync
 from torrentstack.qbittorrent.sync import SyncSession
 from torrentstack.qbittorrent_api.backend import Sync, TorrentReader
 from torrentstack.qbittorrent_api.dispatch import Call, WebApi
@@ -17,7 +18,7 @@ _EXEMPT = "(no session)"
 
 def add_sync_endpoints(api: WebApi, sync: Sync, torrents: TorrentReader) -> None:
     sessions: dict[str, SyncSession] = {}
-    peer_rids: dict[tuple[str, str], int] = {}
+    peer_syncs: dict[tuple[str, str], PeerSync] = {}
 
     def session_for(call: Call) -> SyncSession:
         key = call.session.sid if call.session is not None else _EXEMPT
@@ -38,35 +39,35 @@ def add_sync_endpoints(api: WebApi, sync: Sync, torrents: TorrentReader) -> None
     async def torrent_peers(call: Call) -> Response:
         hash_ = forms.single_hash(call.params)
         peers = await torrents.peers(hash_)
-        key = (call.session.sid if call.session else _EXEMPT, hash_)
-        rid = peer_rids.get(key, 0) % 1_000_000 + 1
-        peer_rids[key] = rid
-        body: dict[str, Any] = {
-            "full_update": True,
-            "peers": {
-                f"{p.ip}:{p.port}" if ":" not in p.ip else f"[{p.ip}]:{p.port}": {
-                    "client": p.client,
-                    "connection": p.connection,
-                    "country": "",
-                    "country_code": p.country_code,
-                    "dl_speed": p.dl_speed,
-                    "downloaded": p.downloaded,
-                    "files": p.files,
-                    "flags": p.flags,
-                    "flags_desc": "",
-                    "ip": p.ip,
-                    "port": p.port,
-                    "progress": p.progress,
-                    "relevance": p.relevance,
-                    "up_speed": p.up_speed,
-                    "uploaded": p.uploaded,
-                }
-                for p in peers
-            },
-            "rid": rid,
-            "show_flags": True,
+        rid = forms.integer(call.params, "rid", 0)
+        sid = call.session.sid if call.session else _EXEMPT
+        state = peer_syncs.get((sid, hash_))
+        if state is None:
+            live = api.auth.sessions
+            for key in [k for k in peer_syncs if k[0] != _EXEMPT and k[0] not in live]:
+                del peer_syncs[key]
+            state = peer_syncs[(sid, hash_)] = PeerSync()
+        current: dict[str, Any] = {
+            f"{p.ip}:{p.port}" if ":" not in p.ip else f"[{p.ip}]:{p.port}": {
+                "client": p.client,
+                "connection": p.connection,
+                "country": "",
+                "country_code": p.country_code,
+                "dl_speed": p.dl_speed,
+                "downloaded": p.downloaded,
+                "files": p.files,
+                "flags": p.flags,
+                "flags_desc": "",
+                "ip": p.ip,
+                "port": p.port,
+                "progress": p.progress,
+                "relevance": p.relevance,
+                "up_speed": p.up_speed,
+                "uploaded": p.uploaded,
+            }
+            for p in peers
         }
-        return json_body(body)
+        return json_body(state.poll(rid, current))
 
     api.add("sync/maindata", maindata)
     api.add("sync/torrentPeers", torrent_peers)

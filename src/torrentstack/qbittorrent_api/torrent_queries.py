@@ -8,10 +8,10 @@ from typing import Any
 from starlette.responses import Response
 
 from torrentstack.qbittorrent import forms
-from torrentstack.qbittorrent.errors import BadParams
+from torrentstack.qbittorrent.errors import BadParams, NotFound
 from torrentstack.qbittorrent.serialize import file_objects, properties
 from torrentstack.qbittorrent.states import compute_state, filter_predicate
-from torrentstack.qbittorrent_api.backend import Application, TorrentReader
+from torrentstack.qbittorrent_api.backend import Application, TorrentReader, TrackerRow
 from torrentstack.qbittorrent_api.dispatch import Call, WebApi
 from torrentstack.qbittorrent_api.responses import SECURITY_HEADERS, json_body, text
 
@@ -69,6 +69,19 @@ def _sort_key(value: Any) -> tuple[int, Any]:
     return (1, str(value).casefold())
 
 
+def _tracker_row(e: TrackerRow) -> dict[str, Any]:
+    return {
+        "msg": e.message,
+        "num_downloaded": e.num_downloaded,
+        "num_leeches": e.num_leeches,
+        "num_peers": e.num_peers,
+        "num_seeds": e.num_seeds,
+        "status": e.status,
+        "tier": e.tier,
+        "url": e.url,
+    }
+
+
 def _int(text: str | None, default: int) -> int:
     if text is None or text == "":
         return default
@@ -84,7 +97,18 @@ def add_query_endpoints(api: WebApi, torrents: TorrentReader, application: Appli
     persona = api.persona
 
     async def info(call: Call) -> Response:
-        return json_body(select_torrents(torrents, dict(call.params), persona.stop_vocabulary))
+        chosen = select_torrents(torrents, dict(call.params), persona.stop_vocabulary)
+        if persona.stop_vocabulary and forms.flag(call.params, "includeTrackers"):
+            # 5.1: each torrent's real trackers as torrents/trackers rows (no DHT/PeX/LSD rows)
+            with_trackers = []
+            for obj in chosen:
+                try:
+                    entries = await torrents.trackers(obj["hash"])
+                except NotFound:  # removed meanwhile
+                    continue
+                with_trackers.append({**obj, "trackers": [_tracker_row(e) for e in entries]})
+            chosen = with_trackers
+        return json_body(chosen)
 
     async def count(_call: Call) -> Response:
         return text(str(len(torrents.views())))
@@ -125,19 +149,7 @@ def add_query_endpoints(api: WebApi, torrents: TorrentReader, application: Appli
                     "url": url,
                 }
             )
-        for e in entries:
-            rows.append(
-                {
-                    "msg": e.message,
-                    "num_downloaded": e.num_downloaded,
-                    "num_leeches": e.num_leeches,
-                    "num_peers": e.num_peers,
-                    "num_seeds": e.num_seeds,
-                    "status": e.status,
-                    "tier": e.tier,
-                    "url": e.url,
-                }
-            )
+        rows.extend(_tracker_row(e) for e in entries)
         return json_body(rows)
 
     async def piece_states(call: Call) -> Response:

@@ -135,4 +135,6 @@ def web_seeds(handle: Any, add: Sequence[str], remove: Sequence[str]) -> list[st
         handle.add_url_seed(url)
     for url in remove:
         handle.remove_url_seed(url)
+    if add or remove:
+        handle.save_resume_data(SAVE_FLAGS)
     return sorted(handle.url_seeds())

@@ -481,6 +481,16 @@ class Engine:
     ) -> Future[list[str]]:
         return self.submit(lambda: handles.web_seeds(self._handle(hash_), add, remove))
 
+    def set_ssl(
+        self, hash_: str, certificate: str, private_key: str, dh_params: str
+    ) -> Future[None]:
+        """An SSL torrent's certificate, key and DH parameters (PEM), as libtorrent takes them."""
+        return self.submit(
+            lambda: self._handle(hash_).set_ssl_certificate_buffer(
+                certificate, private_key, dh_params
+            )
+        )
+
     def connect_peers(
         self, hashes: Sequence[str], peers: Sequence[tuple[str, int]]
     ) -> Future[dict[str, int]]:

@@ -3,6 +3,7 @@ httpx's errors become `FeedFetchError` here, without their messages (a URL may h
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -28,7 +29,10 @@ class Fetched:
 class FeedFetcher:
     """One httpx client for every feed; `fetch` never raises anything but FeedFetchError."""
 
-    def __init__(self, limit: int = MAX_FEED_BYTES) -> None:
+    def __init__(
+        self, limit: int = MAX_FEED_BYTES, cookies: Callable[[str], str] = lambda url: ""
+    ) -> None:
+        self._cookies = cookies  # the `Cookie` header for a URL (app/setCookies)
         self.limit = limit
         self._client = httpx.AsyncClient(
             timeout=_TIMEOUT,
@@ -45,6 +49,8 @@ class FeedFetcher:
         if scheme not in ("http", "https"):
             raise FeedFetchError("only http and https feeds are fetched")
         headers = {}
+        if cookie := self._cookies(url):
+            headers["Cookie"] = cookie
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
