@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from torrentstack import generated_secrets
 from torrentstack.client.backend import ClientBackend
 from torrentstack.client.log_buffer import LogBuffer
+from torrentstack.client.search.jobs import SearchEngine
 from torrentstack.client.store import ClientStore
 from torrentstack.clock import Clock
 from torrentstack.config import ClientSettings
@@ -22,6 +23,7 @@ from torrentstack.qbittorrent_api.auth import Authenticator, hash_password
 from torrentstack.qbittorrent_api.classification import add_category_endpoints, add_tag_endpoints
 from torrentstack.qbittorrent_api.dispatch import Origins, WebApi
 from torrentstack.qbittorrent_api.log import add_log_endpoints
+from torrentstack.qbittorrent_api.search import add_search_endpoints
 from torrentstack.qbittorrent_api.sync import add_sync_endpoints
 from torrentstack.qbittorrent_api.torrent_actions import add_action_endpoints
 from torrentstack.qbittorrent_api.torrent_adding import add_adding_endpoints
@@ -115,11 +117,18 @@ class ClientRuntime:
         add_edit_endpoints(self.api, torrents, backend.edits)
         add_category_endpoints(self.api, torrents, backend.categories)
         add_tag_endpoints(self.api, torrents, backend.tags)
+        self.search = SearchEngine(
+            data_dir / "client" / "search",
+            torznab_indexers=settings.search_torznab,
+            report=backend.log.add,
+        )
+        add_search_endpoints(self.api, self.search)
 
     async def start(self, health: Starlette) -> list[Listener]:
         """Load the stored state, start the engine (torrents come back as they were) and
         return the WebUI listener, which serves `health`'s routes (/healthz) beside the API."""
         await self.backend.start()
+        await self.search.start()
         self.backend.application.on_preferences = self._apply_webui_preferences
         self._apply_webui_preferences()
         return [
@@ -160,7 +169,8 @@ class ClientRuntime:
             await self.close()
 
     async def close(self) -> None:
-        """Save resume data and stop the engine (again: nothing)."""
+        """Stop the searches, save resume data and stop the engine (again: nothing)."""
+        await self.search.close()
         await self.backend.close()
 
 
