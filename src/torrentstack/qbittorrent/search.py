@@ -126,15 +126,15 @@ def serialize_result(result: SearchResult, *, with_engine: bool) -> dict[str, ob
     row["descrLink"] = result.descr_link
     if with_engine:
         row["pubDate"] = result.pub_date
-    return row
+    return dict(sorted(row.items()))  # Qt's QJsonObject keeps its keys sorted
 
 
 def serialize_plugin(plugin: PluginInfo) -> dict[str, object]:
-    return {
-        "name": plugin.name,
-        "version": plugin.version,
-        "fullName": plugin.full_name,
-        "url": plugin.url,
-        "supportedCategories": plugin_categories(plugin.categories),
+    return {  # sorted, as Qt writes a QJsonObject
         "enabled": plugin.enabled,
+        "fullName": plugin.full_name,
+        "name": plugin.name,
+        "supportedCategories": plugin_categories(plugin.categories),
+        "url": plugin.url,
+        "version": plugin.version,
     }

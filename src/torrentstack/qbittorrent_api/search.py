@@ -87,8 +87,8 @@ def add_search_endpoints(api: WebApi, search: SearchPart) -> None:
         page = found[offset : offset + limit] if limit > 0 else found[offset:]
         return json_body(
             {
-                "status": status_word(running),
                 "results": [serialize_result(r, with_engine=with_engine) for r in page],
+                "status": status_word(running),
                 "total": size,
             }
         )
