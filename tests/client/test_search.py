@@ -234,6 +234,15 @@ async def test_local_path_enable_disable_update_uninstall_and_restart(
             assert (await plugins(http))["local_one"]["version"] == "1.10"
 
         await eventually(updated, timeout=20)
+
+        async def logged(line: str) -> int:
+            log = (await http.get("/api/v2/log/main")).json()
+            return sum(entry["message"] == line for entry in log)
+
+        assert await logged("Updating plugin local_one") == 1
+        await http.post("/api/v2/search/updatePlugins")
+        await eventually(lambda: logged("All plugins are already up to date."), timeout=20)
+        assert await logged("Updating plugin local_one") == 1
         reply = await http.post(
             "/api/v2/search/enablePlugin", data={"names": "local_one|nothing", "enable": "false"}
         )

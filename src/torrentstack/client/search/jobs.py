@@ -22,6 +22,8 @@ from torrentstack.qbittorrent.search import (
     PluginInfo,
     SearchResult,
     parse_result_line,
+    parse_version,
+    version_of,
 )
 
 logger = logging.getLogger(__name__)
@@ -96,6 +98,11 @@ class SearchEngine:
             self._report("info", f"Search plugin {info.name} {info.version} installed")
 
     async def _install(self, source: str, origin: str) -> PluginInfo:
+        name, content = await self._read(source)
+        return await self.store.install(name, content, origin)
+
+    async def _read(self, source: str) -> tuple[str, bytes]:
+        """A plugin's module name and text, from a URL or a file on this machine."""
         scheme = urlsplit(source).scheme.lower()
         if scheme in ("http", "https"):
             name = Path(unquote(urlsplit(source).path)).name.rsplit(".", 1)[0]
@@ -106,7 +113,7 @@ class SearchEngine:
                 raise PluginFailed(f"{path.name}: unknown search engine plugin file format")
             name = path.stem
             content = await asyncio.to_thread(_read_capped, path)
-        return await self.store.install(name, content, origin)
+        return name, content
 
     async def uninstall(self, names: list[str]) -> None:
         for name in names:
@@ -124,13 +131,26 @@ class SearchEngine:
         task.add_done_callback(self._background.discard)
 
     async def _update_all(self) -> None:
+        """qBittorrent's log lines: "Updating plugin X" for each newer one, else "All plugins
+        are already up to date."; a source that fails is logged and skipped."""
+        updated = 0
         for plugin in self.store.all():
             if not plugin.source:
                 continue
             try:
-                await self._install(plugin.source, plugin.source)
+                name, content = await self._read(plugin.source)
+                newer = version_of(content.decode("utf-8", "replace"))
+                if name != plugin.name or newer <= (parse_version(plugin.version) or (0, 0)):
+                    continue
+                self._report("info", f"Updating plugin {plugin.name}")
+                updated += 1
+                await self.store.install(name, content, plugin.source)
             except (PluginFailed, FetchError, OSError) as exc:
-                logger.info("search plugin %s not updated: %s", plugin.name, redact(str(exc)))
+                message = f"Failed to update plugin {plugin.name}: {redact(str(exc))}"
+                self._report("info", message)
+                logger.info("search: %s", message)
+        if not updated:
+            self._report("info", "All plugins are already up to date.")
 
     # --- jobs ------------------------------------------------------------------------------
 

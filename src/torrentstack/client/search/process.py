@@ -95,8 +95,8 @@ async def run_plugin(
     `on_line` as it arrives. Killed (its whole group) past `time_limit` seconds or `max_lines`.
     Cancelling the calling task kills it too."""
     workdir = Path(await asyncio.to_thread(_workdir, scratch))
-    try:
-        process = await asyncio.create_subprocess_exec(
+    spawn = asyncio.ensure_future(
+        asyncio.create_subprocess_exec(
             sys.executable, "-I", str(RUNNER), args[0], str(engines), *args[1:],
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
@@ -105,11 +105,21 @@ async def run_plugin(
             env=_environment(workdir),
             start_new_session=True,
             preexec_fn=_confine(int(time_limit) + 2),
-        )  # fmt: skip
+        )
+    )  # fmt: skip
+    try:
+        process = await asyncio.shield(spawn)
+    except asyncio.CancelledError:  # stopped while starting: end it once it exists
+        with contextlib.suppress(OSError):
+            started = await spawn
+            _kill(started)
+            await started.communicate()
+        await asyncio.to_thread(shutil.rmtree, workdir, True)
+        raise
     except OSError as exc:
         await asyncio.to_thread(shutil.rmtree, workdir, True)
         raise PluginFailed(f"cannot start python: {exc}") from exc
-    state = {"lines": 0, "flood": False}
+    state = {"lines": 0, "flood": 0}
     stderr = bytearray()
 
     async def read_stdout() -> None:
@@ -117,6 +127,8 @@ async def run_plugin(
             return
         pending = b""
         while chunk := await process.stdout.read(65536):
+            if state["flood"]:
+                continue  # killed: drain to the end so the pipe closes
             lines = (pending + chunk).split(b"\n")
             pending = lines.pop()
             if len(pending) > MAX_LINE:
@@ -126,9 +138,9 @@ async def run_plugin(
                     continue
                 state["lines"] += 1
                 if state["lines"] > max_lines:
-                    state["flood"] = True
+                    state["flood"] = 1
                     _kill(process)
-                    return
+                    break
                 on_line(raw.decode("utf-8", "replace").replace("\r", ""))
 
     async def read_stderr() -> None:
