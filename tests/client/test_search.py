@@ -38,6 +38,29 @@ class {name}:
             prettyPrinter(row)
 """
 
+INSPECTING = """# VERSION: 1.0
+import json, os, sys
+from novaprinter import prettyPrinter
+
+
+class inspecting:
+    url = "http://inspect.invalid"
+    name = "I"
+    supported_categories = {"all": "0"}
+
+    def search(self, what, cat="all"):
+        seen = {"env": sorted(os.environ), "cwd": os.getcwd(), "stdin": sys.stdin.read()}
+        try:
+            bytearray(2 * 1024 ** 3)
+            seen["memory"] = "allocated"
+        except MemoryError:
+            seen["memory"] = "refused"
+        open("left-behind", "w").write("x")
+        name = json.dumps(seen).replace("|", "/")
+        prettyPrinter({"link": "l", "name": name, "size": 1, "seeds": 1, "leech": 1,
+                       "engine_url": self.url})
+"""
+
 BROKEN = {
     "syntax": "# VERSION: 1.0\nclass syntax(:\n",
     "raising": (
@@ -300,6 +323,27 @@ async def test_broken_plugins_are_reported_and_the_server_is_fine(
         failed = [e["message"] for e in log if "failed plugins" in e["message"]]
         assert failed and all(n in failed[-1] for n in ("raising", "hanging", "flooding"))
         assert (await http.get("/api/v2/app/version")).status_code == 200
+
+
+async def test_plugins_run_confined(start_webui: StartWebUI, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    webui = await start_webui(data_dir=data)
+    path = tmp_path / "inspecting.py"
+    path.write_text(INSPECTING)
+    async with session(webui) as http:
+        await http.post("/api/v2/search/installPlugin", data={"sources": str(path)})
+        form = {"pattern": "x", "plugins": "inspecting", "category": "all"}
+        job = (await http.post("/api/v2/search/start", data=form)).json()["id"]
+        await finished(http, job)
+        reply = await http.get("/api/v2/search/results", params={"id": job})
+        (row,) = reply.json()["results"]
+    seen = json.loads(row["fileName"])
+    assert seen["env"] == sorted(
+        ["HOME", "LANG", "PATH", "PYTHONDONTWRITEBYTECODE", "PYTHONIOENCODING", "TMPDIR"]
+    )
+    assert seen["cwd"].startswith(str(data / "client/search/work"))
+    assert (seen["stdin"], seen["memory"]) == ("", "refused")
+    assert not list((data / "client/search/work").iterdir())  # its folder is removed after
 
 
 async def test_concurrent_searches_stop_and_unknown_ids(
