@@ -4,6 +4,7 @@ Torznab plugin in-process) and the plugin installer, as qBittorrent's `SearchCon
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from collections.abc import Callable
@@ -197,6 +198,12 @@ class SearchEngine:
         wanted = dict.fromkeys(name.strip().lower() for name in job.plugins)
         chosen = [names[name] for name in wanted if name in names]
         urls = {p.url: p.name for p in self.plugins() if p.url}
+        if not chosen:  # qBittorrent starts its search process all the same: Running a moment
+            with contextlib.suppress(PluginFailed):
+                await run_plugin(
+                    self.store.engines, self.store.scratch, ["idle"],
+                    time_limit=self.time_limit, max_lines=0, on_line=lambda _line: None,
+                )  # fmt: skip
         runs = [self._run_one(job, plugin, urls) for plugin in chosen]
         await asyncio.gather(*runs)
         if job.failed:

@@ -3,6 +3,7 @@
     runner.py capabilities <engines dir> <name>   -> one JSON line: name, url, categories
     runner.py search <engines dir> <name> <category> <quoted pattern>
                                                   -> result lines through novaprinter
+    runner.py idle <engines dir>                  -> nothing (a search with no plugin)
 Exit status 0 on success, 1 when the plugin failed (its traceback on stderr), 2 for bad arguments.
 """
 
@@ -53,6 +54,8 @@ def search(engines: str, name: str, category: str, what: str) -> int:
 
 def main(argv: list[str]) -> int:
     try:
+        if len(argv) == 3 and argv[1] == "idle":
+            return 0
         if len(argv) == 4 and argv[1] == "capabilities":
             return capabilities(argv[2], argv[3])
         if len(argv) == 6 and argv[1] == "search":
