@@ -237,3 +237,26 @@ async def test_stop_of_the_server_ends_running_plugins(
     assert task is not None and not task.done()
     await asyncio.wait_for(webui.runtime.search.close(), 15)
     assert task.done()
+
+
+async def test_download_torrent_is_51_only_and_adds_the_link(
+    start_webui: StartWebUI, tmp_path: Path
+) -> None:
+    magnet = "magnet:?xt=urn:btih:" + "ab" * 20 + "&dn=found"
+    old = await start_webui(persona="4.6")
+    async with session(old) as http:
+        data = {"torrentUrl": magnet, "pluginName": "x"}
+        reply = await http.post("/api/v2/search/downloadTorrent", data=data)
+        assert (reply.status_code, reply.text) == (404, "Not Found")
+    new = await start_webui(persona="5.1", data_dir=tmp_path / "new")
+    async with session(new) as http:
+        reply = await http.post("/api/v2/search/downloadTorrent", data={"torrentUrl": magnet})
+        assert (reply.status_code, reply.text) == (400, "Bad Request")
+        reply = await http.post("/api/v2/search/downloadTorrent", data=data)
+        assert (reply.status_code, reply.text) == (200, "")
+
+        async def added() -> None:
+            hashes = [t["hash"] for t in (await http.get("/api/v2/torrents/info")).json()]
+            assert hashes == ["ab" * 20]
+
+        await eventually(added)

@@ -122,7 +122,7 @@ class ClientRuntime:
             torznab_indexers=settings.search_torznab,
             report=backend.log.add,
         )
-        add_search_endpoints(self.api, self.search)
+        add_search_endpoints(self.api, self.search, backend.adder)
 
     async def start(self, health: Starlette) -> list[Listener]:
         """Load the stored state, start the engine (torrents come back as they were) and

@@ -9,6 +9,7 @@ from typing import Protocol
 from starlette.responses import Response
 
 from torrentstack.qbittorrent import forms
+from torrentstack.qbittorrent.adding import AddRequest, Source
 from torrentstack.qbittorrent.errors import Conflict
 from torrentstack.qbittorrent.search import (
     PluginInfo,
@@ -16,6 +17,7 @@ from torrentstack.qbittorrent.search import (
     serialize_plugin,
     serialize_result,
 )
+from torrentstack.qbittorrent_api.backend import TorrentAdder
 from torrentstack.qbittorrent_api.dispatch import Call, WebApi
 from torrentstack.qbittorrent_api.responses import json_body, text
 
@@ -43,7 +45,10 @@ def _qt_int(params: Mapping[str, str], name: str) -> int:
         return 0
 
 
-def add_search_endpoints(api: WebApi, search: SearchPart) -> None:
+def add_search_endpoints(
+    api: WebApi, search: SearchPart, adder: TorrentAdder | None = None
+) -> None:
+    """The `search/*` endpoints; with an `adder`, 5.x's `downloadTorrent` too."""
     with_engine = api.persona.stop_vocabulary  # 5.x results carry engineName and pubDate
 
     def status_word(running: bool) -> str:
@@ -121,6 +126,21 @@ def add_search_endpoints(api: WebApi, search: SearchPart) -> None:
         search.update_plugins()
         return text("")
 
+    async def download_torrent(call: Call) -> Response:
+        """5.x: add a result's link (a magnet, else the URL is downloaded). A plugin's own
+        `download_torrent` (for sites that need a login) is not used."""
+        forms.require(call.params, "torrentUrl", "pluginName")
+        url = call.params["torrentUrl"].strip()
+        if adder is None:
+            return text("")
+        if url.lower().startswith("magnet:"):
+            await adder.add([Source(magnet=url)], AddRequest())
+        else:
+            adder.add_from_url(url, "", AddRequest())
+        return text("")
+
+    if adder is not None and api.persona.stop_vocabulary:
+        api.add("search/downloadTorrent", download_torrent)
     api.add("search/start", start)
     api.add("search/stop", stop)
     api.add("search/status", status)
