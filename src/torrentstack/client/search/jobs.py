@@ -183,7 +183,10 @@ class SearchEngine:
 
     def delete_search(self, job_id: int) -> None:
         self.stop_search(job_id)
-        del self._jobs[job_id]
+        task = self._jobs.pop(job_id).task
+        if task is not None and not task.done():  # still ending: `close` waits for it
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
 
     def search_status(self, job_id: int | None) -> list[tuple[int, bool, int]]:
         jobs = [self._job(job_id)] if job_id else list(self._jobs.values())
