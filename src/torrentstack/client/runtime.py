@@ -14,6 +14,7 @@ from starlette.routing import Route
 from torrentstack import generated_secrets
 from torrentstack.client.backend import ClientBackend
 from torrentstack.client.log_buffer import LogBuffer
+from torrentstack.client.search.jobs import SearchEngine
 from torrentstack.client.store import ClientStore
 from torrentstack.client.webui_files import WebUiFiles
 from torrentstack.client.webui_listener import WebUiListener
@@ -29,6 +30,7 @@ from torrentstack.qbittorrent_api.log import add_log_endpoints
 from torrentstack.qbittorrent_api.rss import add_rss_endpoints
 from torrentstack.qbittorrent_api.rss_rules import add_rss_rule_endpoints
 from torrentstack.qbittorrent_api.ssl_parameters import add_ssl_parameter_endpoints
+from torrentstack.qbittorrent_api.search import add_search_endpoints
 from torrentstack.qbittorrent_api.sync import add_sync_endpoints
 from torrentstack.qbittorrent_api.torrent_actions import add_action_endpoints
 from torrentstack.qbittorrent_api.torrent_adding import add_adding_endpoints
@@ -130,11 +132,18 @@ class ClientRuntime:
         add_web_seed_endpoints(self.api, backend.web_seeds)
         add_application_five_endpoints(self.api, backend.cookies, backend.mailer)
         add_ssl_parameter_endpoints(self.api, backend.ssl)
+        self.search = SearchEngine(
+            data_dir / "client" / "search",
+            torznab_indexers=settings.search_torznab,
+            report=backend.log.add,
+        )
+        add_search_endpoints(self.api, self.search, backend.adder)
 
     async def start(self, health: Starlette) -> list[Listener]:
         """Load the stored state, start the engine (torrents come back as they were) and
         return the WebUI listener, which serves `health`'s routes (/healthz) beside the API."""
         await self.backend.start()
+        await self.search.start()
         self.backend.application.on_preferences = self._preferences_changed
         self._apply_webui_preferences()
         webui = WebUiListener(self.backend.prefs, self.backend.log)
@@ -188,7 +197,8 @@ class ClientRuntime:
             await self.close()
 
     async def close(self) -> None:
-        """Save resume data and stop the engine (again: nothing)."""
+        """Stop the searches, save resume data and stop the engine (again: nothing)."""
+        await self.search.close()
         await self.backend.close()
 
 

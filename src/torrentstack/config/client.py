@@ -56,6 +56,12 @@ class ClientSettings(ListenerSettings):
         description="Default save path for downloads (empty: `downloads` in the data "
         "directory); the `save_path` preference changes it at run time.",
     )
+    search_torznab: list[str] = Field(
+        default_factory=list,
+        description="Torznab indexer URLs (with their apikey) the built-in `torznab` search "
+        "plugin searches; empty: no built-in plugin.",
+        json_schema_extra=SECRET,
+    )
     preferences: dict[str, Any] = Field(
         default_factory=dict,
         description="Initial qBittorrent preferences (keys of `app/preferences`, e.g. "

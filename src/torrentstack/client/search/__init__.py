@@ -1,0 +1,1 @@
+"""Search: nova3 plugins run in confined subprocesses, the built-in Torznab plugin, search jobs."""
