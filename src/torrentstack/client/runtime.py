@@ -29,8 +29,8 @@ from torrentstack.qbittorrent_api.dispatch import Origins, WebApi
 from torrentstack.qbittorrent_api.log import add_log_endpoints
 from torrentstack.qbittorrent_api.rss import add_rss_endpoints
 from torrentstack.qbittorrent_api.rss_rules import add_rss_rule_endpoints
-from torrentstack.qbittorrent_api.ssl_parameters import add_ssl_parameter_endpoints
 from torrentstack.qbittorrent_api.search import add_search_endpoints
+from torrentstack.qbittorrent_api.ssl_parameters import add_ssl_parameter_endpoints
 from torrentstack.qbittorrent_api.sync import add_sync_endpoints
 from torrentstack.qbittorrent_api.torrent_actions import add_action_endpoints
 from torrentstack.qbittorrent_api.torrent_adding import add_adding_endpoints
