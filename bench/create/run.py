@@ -24,6 +24,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from torrentstack import torrent_builder
 from torrentstack.bittorrent.create import (
     BLOCK_SIZE,
     Layout,
@@ -32,7 +33,6 @@ from torrentstack.bittorrent.create import (
     assemble,
     plan_layout,
 )
-from torrentstack import torrent_builder
 from torrentstack.torrent_builder import CreateOptions, build_torrent, list_files
 
 VERSIONS: tuple[Version, ...] = ("v1", "v2", "hybrid")
