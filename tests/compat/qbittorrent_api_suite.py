@@ -40,6 +40,7 @@ import functools
 import hashlib
 import http.cookiejar
 import http.server
+import json
 import os
 import pwd
 import re
@@ -102,9 +103,9 @@ GROUPS = (
     Group("torrents", ("test_torrents", "test_torrent")),
     Group("request", ("test_request",)),
     Group("rss", ("test_rss",)),
+    Group("search", ("test_search",)),
 )
 NOT_RUN = {
-    "test_search": "installs search plugins from raw.githubusercontent.com",
     "test_zzz_last_tests": "shuts the server down; runs only under CI=true",
 }
 
@@ -223,6 +224,7 @@ def extract_suite(sdist: Path, dest_parent: Path) -> Path:
     conftest.write_text(text)
 
     serve_rss_feed(suite / "tests")
+    serve_search_plugins(suite / "tests")
 
     utils = suite / "tests" / "utils.py"
     text = utils.read_text()
@@ -262,6 +264,65 @@ def serve_rss_feed(tests: Path) -> None:
         raise HarnessError(f"{module}: RSS_URL is not the gist's any more; update the harness")
     module.write_text(text)
     (tests / "_resources" / "rss.xml").write_text(RSS_FEED)
+
+
+# A nova3 plugin written for this harness (a stand-in for the suite's GitHub-hosted ones): it
+# answers any search with two fixed results, then lingers like a slow site, so that a job is
+# still "Running" when the suite looks right after starting it (stopping a job ends it early).
+STAND_IN_PLUGIN = """#VERSION: 1.00
+# A stand-in search engine written for tests/compat/qbittorrent_api_suite.py: no network use.
+import time
+
+from novaprinter import prettyPrinter
+
+
+class {name}(object):
+    url = "http://127.0.0.1/{name}"
+    name = "{full_name}"
+    supported_categories = {{"all": "0", "software": "1", "tv": "2"}}
+
+    def search(self, what, cat="all"):
+        for number in (1, 2):
+            prettyPrinter({{
+                "link": "magnet:?xt=urn:btih:" + ("%040d" % number) + "&dn=" + what,
+                "name": "%s stand-in result %d (%s)" % (what, number, cat),
+                "size": "%d MB" % (700 * number),
+                "seeds": 10 * number,
+                "leech": number,
+                "engine_url": self.url,
+                "desc_link": self.url + "/result/%d" % number,
+            }})
+        time.sleep({linger})
+"""
+SEARCH_PLUGIN_LINE = re.compile(
+    r'^PLUGIN_URL = "https://raw\.githubusercontent\.com/[^"]+/therarbg\.py"$', re.MULTILINE
+)
+PRESET_PLUGIN = "eztv"  # test_download_torrent expects it installed (the suite's CI image has it)
+STAND_IN_PLUGINS = {"therarbg": "TheRARBG (stand-in)", PRESET_PLUGIN: "EZTV (stand-in)"}
+
+
+def serve_search_plugins(tests: Path) -> None:
+    """test_search installs `therarbg` from GitHub and expects `eztv` installed: both become
+    stand-ins served from tests/_resources/search/ (eztv is installed by stage 2)."""
+    module = tests / "test_search.py"
+    text = module.read_text()
+    if 'PLUGIN_NAME = "therarbg"' not in text or f'plugin="{PRESET_PLUGIN}"' not in text:
+        raise HarnessError(f"{module}: the plugins it uses changed; update the harness")
+    text, count = SEARCH_PLUGIN_LINE.subn(
+        "PLUGIN_URL = __import__('os').environ['QBT_SUITE_RESOURCES_URL'] + '/search/therarbg.py'",
+        text,
+    )
+    leftover = [ln for ln in text.splitlines() if "github" in ln.lower() and "://" in ln]
+    if count != 1 or leftover:
+        raise HarnessError(
+            f"{module}: PLUGIN_URL is not the GitHub one any more; update the harness"
+        )
+    module.write_text(text)
+    folder = tests / "_resources" / "search"
+    folder.mkdir(exist_ok=True)
+    for name, full_name in STAND_IN_PLUGINS.items():
+        code = STAND_IN_PLUGIN.format(name=name, full_name=full_name, linger=20)
+        (folder / f"{name}.py").write_text(code)
 
 
 def prepare(version: str | None) -> Prepared:
@@ -623,6 +684,25 @@ def delete_all_torrents(base: str) -> None:
         form = urllib.parse.urlencode({"hashes": "all", "deleteFiles": "true"}).encode()
         with opener.open(f"{base}/api/v2/torrents/delete", data=form, timeout=10):
             pass
+
+
+def install_search_plugin(base: str, url: str, name: str, timeout: float = 60.0) -> None:
+    """Install the plugin at `url` through search/installPlugin and wait until it is listed."""
+    opener = webui_opener(base)
+    form = urllib.parse.urlencode({"sources": url}).encode()
+    try:
+        with opener.open(f"{base}/api/v2/search/installPlugin", data=form, timeout=10):
+            pass
+    except urllib.error.HTTPError as exc:
+        raise HarnessError(f"search/installPlugin answered HTTP {exc.code}") from exc
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with opener.open(f"{base}/api/v2/search/plugins", timeout=10) as response:
+            listed = [p.get("name") for p in json.loads(response.read() or b"[]")]
+        if name in listed:
+            return
+        time.sleep(0.5)
+    raise HarnessError(f"search plugin {name} from {url} not listed after {timeout:.0f} s")
 
 
 def webui_versions(base: str) -> str:
@@ -1076,6 +1156,13 @@ def stage2(args: argparse.Namespace, prepared: Prepared) -> int:
                 )
                 server.stop()
                 server.start()
+            if group.name == "search":
+                install_search_plugin(
+                    f"http://{WEBUI_HOST}:{WEBUI_PORT}",
+                    f"{resources.url}/search/{PRESET_PLUGIN}.py",
+                    PRESET_PLUGIN,
+                )
+                say(f"[search] installed the stand-in plugin {PRESET_PLUGIN} from {resources.url}")
             say(f"[{group.name}] {', '.join(group.files)}")
             result = run_group(
                 group, prepared, sandbox, env, args, logs / f"{args.target}-{group.name}.log"
