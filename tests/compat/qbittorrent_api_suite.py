@@ -1,7 +1,7 @@
 """Run the qbittorrent-api project's own test suite, offline, against a WebUI server on loopback.
 
     .venv/bin/python tests/compat/qbittorrent_api_suite.py [--target ours|qbittorrent-nox]
-        [--persona 4.6|5.1] [--groups offline,core,torrents,request] [-k EXPR]
+        [--persona 4.6|5.1] [--groups offline,core,torrents,request,rss,search] [-k EXPR]
         [--timeout 900] [--retry-budget SECONDS] [--markdown-out FILE] [--verbose]
 
 Stage 1 (network: PyPI only): download the sdist of qbittorrent-api (the version installed in
@@ -9,6 +9,7 @@ Stage 1 (network: PyPI only): download the sdist of qbittorrent-api (the version
 tests/compat/build/venv/ with that sdist and the suite's pytest pin, and extract the sdist into
 tests/compat/build/suite/qbittorrent-api/ (the suite's conftest insists on that directory name).
 The extracted conftest takes its torrent URLs from QBT_SUITE_RESOURCES_URL instead of GitHub.
+test_rss reads its feed, and test_search its plugins (stand-ins written here), from there too.
 
 Stage 2 (loopback only): as root, the script re-runs itself under `unshare --net --mount --pid`.
 The network namespace holds nothing but `lo`, so neither the server (which would announce to the
