@@ -123,6 +123,9 @@ def _client(shared: Shared) -> Service:
             CROSSSEED_USER: _crossseed_client_password(shared),
             DEBRID_USER: _debrid_client_password(shared.data_dir),
         },
+        torznab_source=_site_feed(shared.settings, shared.database)
+        if shared.settings.site.enabled and not shared.settings.client.search_torznab
+        else None,
     )
 
 

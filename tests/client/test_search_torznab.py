@@ -101,3 +101,33 @@ async def test_no_indexers_no_builtin_plugin(webui: WebUI) -> None:
         )
         assert reply.status_code == 200
         assert (await http.get("/api/v2/search/plugins")).json() == []
+
+
+async def test_with_none_configured_the_stacks_own_feed_is_asked_at_each_search(tmp_path) -> None:
+    from torrentstack.client.search.jobs import SearchEngine
+
+    async with torznab_server() as site:
+        site.add("Big.Buck.Bunny.2008.1080p", size=10)
+        feeds: list[str] = []  # the site has no owner yet: no feed
+
+        async def source() -> list[str]:
+            return list(feeds)
+
+        engine = SearchEngine(tmp_path / "search", torznab_source=source)
+        await engine.start()
+        try:
+            assert [p.name for p in engine.plugins()] == ["torznab"]
+
+            async def finished(job: int) -> tuple[list[str]]:
+                results, running = engine.search_results(job)
+                assert not running
+                return ([r.file_name for r in results],)  # truthy even when empty
+
+            first = engine.start_search("bunny", "all", ["torznab"])
+            assert await eventually(lambda: finished(first)) == ([],)
+            feeds.append(site.url)  # the owner registered
+            second = engine.start_search("bunny", "all", ["torznab"])
+            found = await eventually(lambda: finished(second))
+            assert found == (["Big.Buck.Bunny.2008.1080p"],)
+        finally:
+            await engine.close()

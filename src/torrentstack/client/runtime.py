@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -77,7 +77,10 @@ class ClientRuntime:
         stop: asyncio.Event,
         access_log: bool = False,
         service_accounts: Mapping[str, str] | None = None,
+        torznab_source: Callable[[], Awaitable[list[str]]] | None = None,
     ) -> None:
+        """`torznab_source`: Torznab URLs for the built-in search plugin when
+        `search_torznab` names none (the composition root passes the stack's own site)."""
         self.settings = settings
         self.access_log = access_log
         self.auth = Authenticator(
@@ -135,6 +138,7 @@ class ClientRuntime:
         self.search = SearchEngine(
             data_dir / "client" / "search",
             torznab_indexers=settings.search_torznab,
+            torznab_source=torznab_source,
             report=backend.log.add,
         )
         add_search_endpoints(self.api, self.search, backend.adder)

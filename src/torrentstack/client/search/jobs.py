@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
@@ -53,11 +53,19 @@ class SearchEngine:
     """Implements the API's `SearchPart`."""
 
     def __init__(
-        self, root: Path, *, torznab_indexers: list[str] | None = None, report: Report | None = None
+        self,
+        root: Path,
+        *,
+        torznab_indexers: list[str] | None = None,
+        torznab_source: Callable[[], Awaitable[list[str]]] | None = None,
+        report: Report | None = None,
     ) -> None:
+        """`torznab_indexers`: the configured Torznab URLs; without any, `torznab_source`
+        (the stack's own site, asked at each search) feeds the built-in plugin."""
         self.store = PluginStore(root)
         self.torznab_indexers = list(torznab_indexers or [])
-        if self.torznab_indexers:
+        self._torznab_source = None if self.torznab_indexers else torznab_source
+        if self.torznab_indexers or self._torznab_source is not None:
             self.store.builtins.add(torznab.NAME)
         self.time_limit = TIME_LIMIT
         self.max_results = MAX_RESULTS
@@ -225,7 +233,14 @@ class SearchEngine:
                 job.results.append(result)
 
         if plugin.name == torznab.NAME and plugin.name in self.store.builtins:
-            ok = await torznab.search(self.torznab_indexers, job.pattern, category, add)
+            indexers = self.torznab_indexers
+            if self._torznab_source is not None:
+                try:
+                    indexers = await self._torznab_source()
+                except Exception as exc:  # the site's database away: no indexer this time
+                    self._report("warning", f"Torznab plugin: no indexer ({type(exc).__name__})")
+                    indexers = []
+            ok = await torznab.search(indexers, job.pattern, category, add)
             if not ok:
                 job.failed.append(plugin.name)
             return
