@@ -59,7 +59,8 @@ class ClientSettings(ListenerSettings):
     search_torznab: list[str] = Field(
         default_factory=list,
         description="Torznab indexer URLs (with their apikey) the built-in `torznab` search "
-        "plugin searches; empty: no built-in plugin.",
+        "plugin searches. Empty with the site enabled: the site's own Torznab feed (under its "
+        "owner's key, once it has one); otherwise no built-in plugin.",
         json_schema_extra=SECRET,
     )
     preferences: dict[str, Any] = Field(
