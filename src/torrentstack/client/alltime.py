@@ -7,9 +7,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 from collections.abc import Callable
 from pathlib import Path
+
+from torrentstack.client.kept_files import write_atomically
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,4 @@ class AllTimeTotals:
         await asyncio.to_thread(self._write, text)
 
     def _write(self, text: str) -> None:
-        self._file.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self._file.with_name(self._file.name + ".tmp")
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, self._file)
+        write_atomically(self._file, text)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from torrentstack.client.kept_files import write_atomically
 from torrentstack.clock import Clock
 from torrentstack.qbittorrent.adding import Source
 from torrentstack.qbittorrent.errors import BadParams
@@ -66,10 +66,7 @@ class CookieJar:
         await asyncio.to_thread(self._save, json.dumps(self._cookies))
 
     def _save(self, text: str) -> None:
-        self._file.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self._file.with_name(self._file.name + ".tmp")
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, self._file)
+        write_atomically(self._file, text)
 
     def header_for(self, url: str) -> str:
         """The `Cookie` header for a request to `url` (unexpired cookies of its domain and path)."""

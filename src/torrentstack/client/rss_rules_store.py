@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from torrentstack.client.kept_files import write_atomically
 from torrentstack.qbittorrent.rss_rules import Rule, rule_from_json, rule_to_json
 
 logger = logging.getLogger(__name__)
@@ -66,15 +65,5 @@ class RulesStore:
         return value if isinstance(value, dict) else {}
 
     def _write(self, name: str, value: object) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
         text = json.dumps(value, indent=4, ensure_ascii=False) + "\n"
-        handle, partial = tempfile.mkstemp(dir=self.directory, prefix=f".{name}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(text)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(partial, self.directory / name)
-        except BaseException:
-            Path(partial).unlink(missing_ok=True)
-            raise
+        write_atomically(self.directory / name, text)

@@ -7,12 +7,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from torrentstack.client.kept_files import write_atomically
 from torrentstack.client.torrents import Torrents, engine_result
 from torrentstack.qbittorrent.errors import BadData
 
@@ -83,7 +83,4 @@ class SslParameters:
         await asyncio.to_thread(self._save, json.dumps(self._kept))
 
     def _save(self, text: str) -> None:
-        self._file.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self._file.with_name(self._file.name + ".tmp")
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, self._file)
+        write_atomically(self._file, text)

@@ -12,6 +12,7 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+from torrentstack.client.kept_files import write_atomically
 from torrentstack.client.search.process import PluginFailed, capabilities
 from torrentstack.qbittorrent.search import PluginInfo, format_version, parse_version, version_of
 
@@ -80,14 +81,8 @@ class PluginStore:
             }
             for p in self.all()
         ]  # fmt: skip
-        self.root.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=self.root, prefix=".plugins-")
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            state = {"plugins": rows, "builtinDisabled": sorted(self.builtin_disabled)}
-            json.dump(state, file, indent=1)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp, self._state_file)
+        state = {"plugins": rows, "builtinDisabled": sorted(self.builtin_disabled)}
+        write_atomically(self._state_file, json.dumps(state, indent=1))
 
     async def install(self, name: str, content: bytes, source: str) -> PluginInfo:
         """Check the plugin in a staging folder (it must import and describe itself), then put
