@@ -23,6 +23,13 @@ Hierarchy::
     │   └── BadData                  415
     │       └── NotATorrent          torrents/add: a file that is not a torrent
     ├── TorrentClientError           crossseed/clients/base.py: a client unreachable or refusing, its label
+    ├── TlsError                     serving/server.py: a certificate or key a listener cannot use
+    ├── MailError                    client/mail.py: the test e-mail could not be sent
+    ├── FeedFetchError               client/rss/fetching.py: an RSS feed could not be downloaded
+    ├── FeedParseError               client/rss/parsing.py: a document that is no usable feed
+    ├── FetchError                   client/search/web.py: a search plugin's URL not downloaded
+    ├── PluginFailed                 client/search/process.py: a search plugin failed, by name
+    │   └── InstallError             client/search/plugins.py: a plugin refused at install
     ├── ProviderError                debrid/errors.py: a debrid service failed or refused, by provider
     │   ├── TooManyActive            it takes no more active downloads now (the item waits)
     │   ├── NotCached                it does not have the torrent and may not fetch it

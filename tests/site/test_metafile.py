@@ -154,11 +154,6 @@ def test_real_torrents_become_private_and_keep_their_hash_in_every_download(
         assert decode(data)[b"piece layers"] == original.value[b"piece layers"]  # type: ignore[index]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bittorrent/metainfo.py reads a v2 tree with one root file as a single-file torrent,"
-    " so libtorrent's hybrid of a folder holding one file fails the v1/v2 comparison",
-)
 def test_libtorrents_hybrid_of_a_folder_with_one_file(tmp_path: Path) -> None:
     p = prepare_upload(make("lt", "hybrid", SINGLE, tmp_path, name="Movie"), max_bytes=LIMIT)
     assert lt_view(download(p)).ti.priv()

@@ -26,7 +26,7 @@ MAX_TASKS = 256  # qBittorrent's TorrentCreator/Manager/MaxTasks default
 Seed = Callable[[list[Source], AddRequest], Awaitable[int]]
 
 
-class _Interrupted(TorrentstackError):
+class _Interrupted(Exception):  # control flow inside this module, not an error
     """The task was deleted while it was hashing."""
 
 
