@@ -214,7 +214,9 @@ def _debrid_password_hash(settings: Settings, data_dir: Path) -> str:
 
 def _debrid_providers(settings: Settings, data_dir: Path) -> list[ProviderSettings]:
     """The configured providers; a `local` one without a client URL or login gets the stack's
-    own client (its service login). None configured and the client enabled: that `local`."""
+    own client (its service login), and fetches what it does not have unless told otherwise (a
+    client always can: "cached" means nothing there). None configured and the client enabled:
+    that `local`."""
     entries = list(settings.debrid.providers)
     if not entries and settings.client.enabled:
         entries = [ProviderSettings(provider="local")]
@@ -222,7 +224,12 @@ def _debrid_providers(settings: Settings, data_dir: Path) -> list[ProviderSettin
     login = f"{DEBRID_USER}:{_debrid_client_password(data_dir)}"
     return [
         entry.model_copy(
-            update={"api_url": entry.api_url or client_url, "api_key": entry.api_key or login}
+            update={
+                "api_url": entry.api_url or client_url,
+                "api_key": entry.api_key or login,
+                "download_uncached": entry.download_uncached
+                or "download_uncached" not in entry.model_fields_set,
+            }
         )
         if entry.provider == "local"
         else entry
@@ -239,7 +246,8 @@ def _debrid(shared: Shared) -> Service:
             "prints it)",
             token,
         )
-    providers = [build_provider(entry, data_dir) for entry in _debrid_providers(settings, data_dir)]
+    entries = _debrid_providers(settings, data_dir)
+    providers = [build_provider(entry, data_dir) for entry in entries]
     return DebridRuntime(
         settings.debrid,
         database=shared.database,
@@ -249,6 +257,7 @@ def _debrid(shared: Shared) -> Service:
         providers=providers,
         password_hash=_debrid_password_hash(settings, data_dir),
         api_token=token,
+        download_uncached={entry.label: entry.download_uncached for entry in entries},
         access_log=settings.log.access_log,
     )
 

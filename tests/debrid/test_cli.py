@@ -35,6 +35,9 @@ async def test_the_printed_token_opens_the_services_api(
     service = CATALOGUE["debrid"](
         Shared(settings, debrid_database, tmp_path, clock, asyncio.Event())
     )
+    # the default provider is the stack's client, which fetches what it does not have
+    assert service.bridge.uncached_default("") is True  # type: ignore[attr-defined]
+    assert service.bridge.uncached_default("local") is True  # type: ignore[attr-defined]
     (listener,) = await service.start(Starlette())
     try:
         async with httpx.AsyncClient(
@@ -45,3 +48,18 @@ async def test_the_printed_token_opens_the_services_api(
             assert (await http.get("/api/arrs")).status_code == 401
     finally:
         await service.close()
+
+
+def test_the_default_local_provider_fetches_what_the_client_does_not_have(tmp_path):
+    from torrentstack.services import _debrid_providers
+
+    settings = Settings.model_validate({"client": {"port": 8099}})
+    (local,) = _debrid_providers(settings, tmp_path)
+    assert (local.provider, local.download_uncached) == ("local", True)
+    assert local.api_url == "http://127.0.0.1:8099" and local.api_key.startswith("debrid:")
+    told = Settings.model_validate(
+        {"debrid": {"providers": [{"provider": "local", "download_uncached": False}]}}
+    )
+    assert _debrid_providers(told, tmp_path)[0].download_uncached is False
+    others = Settings.model_validate({"debrid": {"providers": [{"provider": "torbox"}]}})
+    assert _debrid_providers(others, tmp_path)[0].download_uncached is False

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -61,10 +61,17 @@ class DebridRuntime:
         providers: Sequence[Provider],
         password_hash: str,
         api_token: str,
+        download_uncached: Mapping[str, bool] | None = None,
         arr_check: Check | None = None,
         access_log: bool = False,
     ) -> None:
         self.settings = settings
+        # per provider name, whether it may fetch what it does not have (default: the settings')
+        self.download_uncached = dict(
+            download_uncached
+            if download_uncached is not None
+            else {e.label: e.download_uncached for e in settings.providers}
+        )
         self.access_log = access_log
         self.clock = clock
         self.providers = list(providers)
@@ -127,9 +134,9 @@ class DebridRuntime:
         api.add("torrents/add", add)
 
     def _uncached_default(self, provider: str) -> bool:
-        for entry in self.settings.providers:
-            if not provider or entry.label == provider:
-                return entry.download_uncached
+        for name, uncached in self.download_uncached.items():
+            if not provider or name == provider:
+                return uncached
         return False
 
     async def start(self, health: Starlette) -> list[Listener]:
